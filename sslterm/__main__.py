@@ -1,0 +1,5 @@
+"""Entry point for ``python -m sslterm``."""
+
+from sslterm.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""The command line: ``sslterm [--db PATH] [VERB ...]``.
+
+Without a verb it opens the TUI (imported lazily, so headless verbs never load
+textual). Errors are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Sequence
+
+from sslterm.cli.context import Context
+from sslterm.cli.parser import build_parser
+from sslterm.core.errors import SslTermError
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 70
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context.from_args(args)
+    try:
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            from sslterm.tui.launch import run_tui
+
+            return run_tui(ctx)
+        return int(handler(ctx, args) or 0)
+    except SslTermError as exc:
+        print(f"sslterm: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("sslterm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
+        if os.environ.get("SSLTERM_DEBUG"):
+            raise
+        print(f"sslterm: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (set SSLTERM_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_INTERNAL
+    finally:
+        ctx.close()

@@ -1,0 +1,54 @@
+"""sslterm new and sslterm demo."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sslterm.cli.context import Context
+from sslterm.cli.output import safe
+from sslterm.core.clock import parse_moment
+from sslterm.core.errors import InputError
+from sslterm.core.files import ensure_private_dir, safe_filename, write_file
+from sslterm.core.generate import subject_request, validity
+from sslterm.store.creating import create_request, create_self_signed
+
+
+def cmd_new(ctx: Context, args: argparse.Namespace) -> int:
+    now = ctx.clock.now()
+    req = subject_request(
+        args.domain, args.san, country=args.country, region=args.region, city=args.city,
+        organization=args.org, unit=args.unit, email=args.email, key_type=args.key_type,
+    )
+    owner = args.owner or ctx.user
+    if args.kind == "csr":
+        if args.days or args.not_before or args.not_after:
+            raise InputError("a CSR carries no dates: the CA sets them (drop --days/--not-before/--not-after)")
+        record, csr_pem = create_request(ctx.store, req, owner=owner, now=now, name=args.name)
+        print(f"created request {record.id} for {safe(record.domain)} (pending until the issued certificate is imported)")
+        if args.out:
+            out = Path(args.out).expanduser()
+            ensure_private_dir(out)
+            path = write_file(out, f"{safe_filename(record.name)}.csr", csr_pem, 0o644)
+            print(f"wrote {safe(path)}")
+        else:
+            print(csr_pem.decode(), end="")
+        return 0
+    if args.days is not None and (args.not_before or args.not_after):
+        raise InputError("give either --days or --not-before/--not-after, not both")
+    period = validity(
+        now, days=args.days,
+        not_before=parse_moment(args.not_before, "--not-before") if args.not_before else None,
+        not_after=parse_moment(args.not_after, "--not-after") if args.not_after else None,
+    )
+    record = create_self_signed(ctx.store, req, period, owner=owner, now=now, name=args.name)
+    print(f"created self-signed certificate {record.id} for {safe(record.domain)}, valid until {record.not_after:%Y-%m-%d}")
+    return 0
+
+
+def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    from sslterm.store.demo import load_demo
+
+    count = load_demo(ctx.store, ctx.clock.now())
+    print(f"demo inventory loaded: {count} certificates in {safe(ctx.db_path)}")
+    return 0

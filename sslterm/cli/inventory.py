@@ -1,0 +1,146 @@
+"""import, list, show, history and delete."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+
+from sslterm.cli.context import Context
+from sslterm.cli.output import safe, table, to_csv, to_json
+from sslterm.core.describe import describe, sections
+from sslterm.core.discover import discover
+from sslterm.core.errors import InputError, SslTermError
+from sslterm.core.records import iso
+from sslterm.core.status import Bucket
+from sslterm.store import ListQuery
+
+IMPORT_BATCH = 500
+LIST_COLUMNS = ("id", "domain", "name", "owner", "type", "status", "days_left", "not_after", "created_at", "updated_at")
+
+
+def read_password(path: str | None) -> bytes | None:
+    """The first line of a password file (trailing newline removed), or None."""
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes().splitlines()[0] if Path(path).stat().st_size else b""
+    except (OSError, IndexError) as exc:
+        raise InputError(f"cannot read password file {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    found = discover(
+        [Path(p) for p in args.paths], read_password(args.password_file),
+        Path(args.key) if args.key else None, Path(args.chain) if args.chain else None,
+    )
+    if args.name and len(found.candidates) > 1:
+        raise InputError(f"--name applies to one certificate, but {len(found.candidates)} were found")
+    store, now = ctx.store, ctx.clock.now()
+    owner = args.owner or ctx.user
+    rejected = len(found.rejections)
+    for rejection in found.rejections:
+        print(f"rejected  {safe(rejection.source)}: {safe(rejection.reason)}")
+    for start in range(0, len(found.candidates), IMPORT_BATCH):
+        with store.batch():
+            for cand in found.candidates[start : start + IMPORT_BATCH]:
+                try:
+                    result = store.add_certificate(cand.certificate, cand.chain, cand.key, type="existing", owner=owner, now=now, name=args.name)
+                except SslTermError as exc:
+                    rejected += 1
+                    print(f"rejected  {safe(cand.source)}: {safe(exc)}")
+                    continue
+                rec = result.record
+                label = {"imported": "imported", "present": "already present", "key added": "already present (key added)", "attached": "imported (completes request)"}[result.outcome]
+                key_note = ", with key" if rec.has_key else ""
+                print(f"{label}  {safe(rec.domain)} (id {rec.id}{key_note}) from {safe(cand.source)}")
+    if not found.candidates and not found.rejections:
+        print("nothing to import: no certificate found", file=sys.stderr)
+        return 1
+    return 1 if rejected else 0
+
+
+def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    query = ListQuery(bucket=Bucket(args.status), search=args.search, owner=args.owner, sort=args.sort)
+    now = ctx.clock.now()
+    records = ctx.store.list(query, now)
+    if args.format == "json":
+        print(to_json([r.to_json(now) for r in records]))
+        return 0
+    rows = [
+        (r.id, r.domain, r.name, r.owner, r.type, r.status(now).value,
+         "N/A" if r.days_left(now) is None else r.days_left(now), iso(r.not_after), iso(r.created_at), iso(r.updated_at))
+        for r in records
+    ]
+    if args.format == "csv":
+        print(to_csv(LIST_COLUMNS, rows))
+    else:
+        print(table([c.upper() for c in LIST_COLUMNS], rows) if rows else "no certificates match")
+    return 0
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    store, now = ctx.store, ctx.clock.now()
+    record = store.resolve(args.ref)
+    material = store.material(record.id)
+    if args.format == "pem":
+        if material.certificate is None:
+            assert material.request is not None
+            print(material.request.public_bytes(serialization.Encoding.PEM).decode(), end="")
+            return 0
+        for cert in [material.certificate, *material.chain]:
+            print(cert.public_bytes(serialization.Encoding.PEM).decode(), end="")
+        return 0
+    description = describe(record, material.certificate, material.chain, now)
+    if args.format == "json":
+        data = record.to_json(now)
+        data["findings"] = [asdict(f) for f in description.findings]
+        data["sections"] = {title: dict(rows) for title, rows in sections(description, now)}
+        print(to_json(data))
+        return 0
+    for title, rows in sections(description, now):
+        print(f"{title}:")
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            print(f"  {safe(key).ljust(width)}  {safe(value)}")
+    return 0
+
+
+def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
+    now = ctx.clock.now()
+    events = ctx.store.history(args.domain)
+    if args.format == "json":
+        print(to_json([e.to_json(now) for e in events]))
+        return 0
+    if not events:
+        print(f"no history for {safe(args.domain)}")
+        return 0
+    rows = []
+    for e in events:
+        c = e.certificate
+        rows.append((
+            iso(e.at), e.kind, c.id if c else "", c.name if c else e.domain or "",
+            iso(c.created_at) if c else "", iso(c.updated_at) if c else "", iso(c.not_after) if c else "",
+            (c.status(now).value + (" (archived)" if c.archived else "")) if c else "", c.type if c else "", e.user, e.detail,
+        ))
+    print(table(("AT", "EVENT", "ID", "CERTIFICATE", "CREATE AT", "UPDATE AT", "EXPIRED DATE", "STATUS", "TYPE", "USER", "DETAIL"), rows))
+    return 0
+
+
+def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
+    store = ctx.store
+    record = store.resolve(args.ref)
+    what = f"certificate {record.id} ({safe(record.name)}, {safe(record.domain)})"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise InputError(f"refusing to delete {what} without confirmation: pass --yes")
+        answer = input(f"Delete {what}? It stays in the domain's history. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not deleted")
+            return 1
+    store.delete(record.id, ctx.clock.now())
+    print(f"deleted {what}")
+    return 0

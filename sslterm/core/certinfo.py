@@ -1,0 +1,258 @@
+"""Inspect a certificate into a plain dataclass, field by field.
+
+A field that fails to decode is listed in ``CertInfo.unreadable`` and given an
+empty value; inspection itself never raises for a certificate that parsed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+from sslterm.core.names import to_unicode
+
+T = TypeVar("T")
+
+_SUBJECT_FIELDS = {
+    "CN": NameOID.COMMON_NAME,
+    "O": NameOID.ORGANIZATION_NAME,
+    "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
+    "L": NameOID.LOCALITY_NAME,
+    "ST": NameOID.STATE_OR_PROVINCE_NAME,
+    "C": NameOID.COUNTRY_NAME,
+    "emailAddress": NameOID.EMAIL_ADDRESS,
+}
+
+
+@dataclass(frozen=True)
+class SubjectAltNames:
+    """The names a certificate is valid for, by kind."""
+
+    dns: tuple[str, ...] = ()
+    dns_unicode: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    uris: tuple[str, ...] = ()
+
+    @property
+    def hostnames(self) -> tuple[str, ...]:
+        """DNS names then IP addresses: what a TLS client may match."""
+        return self.dns + self.ips
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """Everything sslterm shows about one certificate."""
+
+    subject: dict[str, str]
+    subject_text: str
+    issuer: dict[str, str]
+    issuer_text: str
+    sans: SubjectAltNames
+    serial_hex: str
+    sha256: str
+    sha1: str
+    not_before: datetime
+    not_after: datetime
+    key_algorithm: str
+    key_size: int | None
+    key_curve: str | None
+    signature_algorithm: str
+    signature_hash: str | None
+    is_ca: bool
+    self_signed: bool
+    key_usage: tuple[str, ...]
+    extended_key_usage: tuple[str, ...]
+    ocsp_urls: tuple[str, ...]
+    ca_issuer_urls: tuple[str, ...]
+    crl_urls: tuple[str, ...]
+    public_key_sha256: str
+    unreadable: tuple[str, ...] = field(default=())
+
+    @property
+    def common_name(self) -> str:
+        return self.subject.get("CN", "")
+
+    @property
+    def primary_name(self) -> str:
+        """The name a certificate is known by: its CN, else its first SAN, else its serial."""
+        cn = self.common_name
+        if cn:
+            return cn
+        if self.sans.hostnames:
+            return self.sans.hostnames[0]
+        return f"serial {self.serial_hex}"
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """Lower-case DNS/IP names from the CN and SANs, CN first, without repeats."""
+        names = [self.common_name.lower()] if self.common_name else []
+        names += [n.lower() for n in self.sans.hostnames]
+        return tuple(dict.fromkeys(n for n in names if n))
+
+    @property
+    def key_description(self) -> str:
+        if self.key_curve:
+            return f"{self.key_algorithm} {self.key_curve}"
+        if self.key_size:
+            return f"{self.key_algorithm} {self.key_size}"
+        return self.key_algorithm
+
+
+class _Reader:
+    """Collects the names of fields that fail to decode."""
+
+    def __init__(self) -> None:
+        self.unreadable: list[str] = []
+
+    def read(self, name: str, getter: Callable[[], T], default: T) -> T:
+        try:
+            return getter()
+        except x509.ExtensionNotFound:
+            return default
+        except Exception:  # noqa: BLE001 - cryptography decodes lazily and raises several types
+            self.unreadable.append(name)
+            return default
+
+
+def inspect_certificate(cert: x509.Certificate) -> CertInfo:
+    """Read every field sslterm shows from ``cert``."""
+    r = _Reader()
+    subject = r.read("subject", lambda: _name_fields(cert.subject), {})
+    issuer = r.read("issuer", lambda: _name_fields(cert.issuer), {})
+    sans = r.read("subject alternative names", lambda: _sans(cert), SubjectAltNames())
+    key_algorithm, key_size, key_curve = r.read("public key", lambda: describe_public_key(cert.public_key()), ("unknown", None, None))
+    sig_hash = r.read("signature algorithm", lambda: cert.signature_hash_algorithm.name if cert.signature_hash_algorithm else None, None)
+    return CertInfo(
+        subject=subject,
+        subject_text=r.read("subject", lambda: cert.subject.rfc4514_string(), ""),
+        issuer=issuer,
+        issuer_text=r.read("issuer", lambda: cert.issuer.rfc4514_string(), ""),
+        sans=sans,
+        serial_hex=format(cert.serial_number, "x"),
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        sha1=cert.fingerprint(hashes.SHA1()).hex(),  # noqa: S303 - shown as a fingerprint, not for security
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        key_algorithm=key_algorithm,
+        key_size=key_size,
+        key_curve=key_curve,
+        signature_algorithm=r.read("signature algorithm", lambda: _signature_name(cert), "unknown"),
+        signature_hash=sig_hash,
+        is_ca=r.read("basic constraints", lambda: cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca, False),
+        self_signed=r.read("issuer", lambda: _is_self_signed(cert), False),
+        key_usage=r.read("key usage", lambda: _key_usage(cert), ()),
+        extended_key_usage=r.read("extended key usage", lambda: _eku(cert), ()),
+        ocsp_urls=r.read("authority information access", lambda: _aia(cert, "OCSP"), ()),
+        ca_issuer_urls=r.read("authority information access", lambda: _aia(cert, "caIssuers"), ()),
+        crl_urls=r.read("CRL distribution points", lambda: _crl(cert), ()),
+        public_key_sha256=r.read("public key", lambda: public_key_fingerprint(cert.public_key()), ""),
+        unreadable=tuple(dict.fromkeys(r.unreadable)),
+    )
+
+
+def describe_public_key(key: Any) -> tuple[str, int | None, str | None]:
+    """(algorithm, size in bits, curve name) for a public or private key."""
+    if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
+        return "RSA", key.key_size, None
+    if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
+        return "ECDSA", key.curve.key_size, _CURVE_NAMES.get(key.curve.name, key.curve.name)
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+        return "Ed25519", 256, None
+    if isinstance(key, (ed448.Ed448PublicKey, ed448.Ed448PrivateKey)):
+        return "Ed448", 456, None
+    if isinstance(key, (dsa.DSAPublicKey, dsa.DSAPrivateKey)):
+        return "DSA", key.key_size, None
+    return type(key).__name__, None, None
+
+
+_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+
+def public_key_fingerprint(public_key: Any) -> str:
+    """SHA-256 of the SubjectPublicKeyInfo, lower-case hex: compares keys across objects."""
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return digest.finalize().hex()
+
+
+def _name_fields(name: x509.Name) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for label, oid in _SUBJECT_FIELDS.items():
+        values = [str(a.value) for a in name.get_attributes_for_oid(oid)]
+        if values:
+            fields[label] = ", ".join(values)
+    return fields
+
+
+def _sans(cert: x509.Certificate) -> SubjectAltNames:
+    ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    dns = tuple(ext.get_values_for_type(x509.DNSName))
+    return SubjectAltNames(
+        dns=dns,
+        dns_unicode=tuple(to_unicode(n) for n in dns),
+        ips=tuple(str(ip) for ip in ext.get_values_for_type(x509.IPAddress) if isinstance(ip, (ipaddress.IPv4Address, ipaddress.IPv6Address))),
+        emails=tuple(ext.get_values_for_type(x509.RFC822Name)),
+        uris=tuple(ext.get_values_for_type(x509.UniformResourceIdentifier)),
+    )
+
+
+def _signature_name(cert: x509.Certificate) -> str:
+    oid = cert.signature_algorithm_oid
+    return getattr(oid, "_name", None) or oid.dotted_string
+
+
+def _is_self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except Exception:  # noqa: BLE001 - any failure means "not signed by itself"
+        return False
+    return True
+
+
+_KEY_USAGE_FLAGS = (
+    "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+    "key_agreement", "key_cert_sign", "crl_sign",
+)
+
+
+def _key_usage(cert: x509.Certificate) -> tuple[str, ...]:
+    ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    used = [flag for flag in _KEY_USAGE_FLAGS if getattr(ku, flag)]
+    if ku.key_agreement:
+        used += [flag for flag in ("encipher_only", "decipher_only") if getattr(ku, flag)]
+    return tuple(used)
+
+
+def _eku(cert: x509.Certificate) -> tuple[str, ...]:
+    eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    return tuple(getattr(oid, "_name", None) or oid.dotted_string for oid in eku)
+
+
+def _aia(cert: x509.Certificate, method: str) -> tuple[str, ...]:
+    aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    wanted = x509.AuthorityInformationAccessOID.OCSP if method == "OCSP" else x509.AuthorityInformationAccessOID.CA_ISSUERS
+    return tuple(
+        d.access_location.value for d in aia
+        if d.access_method == wanted and isinstance(d.access_location, x509.UniformResourceIdentifier)
+    )
+
+
+def _crl(cert: x509.Certificate) -> tuple[str, ...]:
+    points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    urls = []
+    for point in points:
+        for name in point.full_name or ():
+            if isinstance(name, x509.UniformResourceIdentifier):
+                urls.append(name.value)
+    return tuple(urls)

@@ -1,0 +1,87 @@
+"""Turn a certificate, its chain and key into the files ``sslterm export`` writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from sslterm.core.errors import InputError
+from sslterm.core.files import safe_filename
+from sslterm.core.parse import PrivateKey
+
+FORMATS = ("pem", "der", "pfx")
+PUBLIC_MODE = 0o644
+PRIVATE_MODE = 0o600
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file to write: its name, content and mode."""
+
+    name: str
+    data: bytes
+    mode: int
+
+
+def export_files(
+    name: str,
+    cert: x509.Certificate,
+    chain: list[x509.Certificate],
+    key: PrivateKey | None,
+    fmt: str = "pem",
+    pfx_password: bytes | None = None,
+) -> list[ExportFile]:
+    """The files for one certificate in ``fmt``; the key is included only when given.
+
+    pem: ``<name>.crt``, ``<name>.chain.crt``, ``<name>.fullchain.crt``, ``<name>.key``.
+    der: ``<name>.der``, ``<name>.chain.p7b``, ``<name>.key.der`` (PKCS#8).
+    pfx: ``<name>.pfx`` holding certificate, chain and (when given) key.
+    """
+    base = safe_filename(name)
+    if fmt == "pem":
+        return _pem_files(base, cert, chain, key)
+    if fmt == "der":
+        return _der_files(base, cert, chain, key)
+    if fmt == "pfx":
+        encryption = (
+            serialization.BestAvailableEncryption(pfx_password) if pfx_password else serialization.NoEncryption()
+        )
+        data = pkcs12.serialize_key_and_certificates(
+            base.encode(), key, cert, chain or None, encryption  # type: ignore[arg-type]
+        )
+        return [ExportFile(f"{base}.pfx", data, PRIVATE_MODE if key is not None else PUBLIC_MODE)]
+    raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}", "format")
+
+
+def _pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _pem_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None) -> list[ExportFile]:
+    chain_pem = b"".join(_pem(c) for c in chain)
+    files = [
+        ExportFile(f"{base}.crt", _pem(cert), PUBLIC_MODE),
+        ExportFile(f"{base}.chain.crt", chain_pem, PUBLIC_MODE),
+        ExportFile(f"{base}.fullchain.crt", _pem(cert) + chain_pem, PUBLIC_MODE),
+    ]
+    if key is not None:
+        files.append(ExportFile(f"{base}.key", private_key_pem(key), PRIVATE_MODE))
+    return files
+
+
+def _der_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None) -> list[ExportFile]:
+    files = [ExportFile(f"{base}.der", cert.public_bytes(serialization.Encoding.DER), PUBLIC_MODE)]
+    if chain:
+        files.append(ExportFile(f"{base}.chain.p7b", pkcs7.serialize_certificates(chain, serialization.Encoding.DER), PUBLIC_MODE))
+    if key is not None:
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        files.append(ExportFile(f"{base}.key.der", der, PRIVATE_MODE))
+    return files
+
+
+def private_key_pem(key: PrivateKey) -> bytes:
+    """Unencrypted PKCS#8 PEM (for export files written 0600 and for storage before encryption)."""
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

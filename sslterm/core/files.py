@@ -1,0 +1,84 @@
+"""Write files safely: exact modes whatever the umask, no symlinks followed, no overwrite by accident."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+
+from sslterm.core.errors import ExportError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str, fallback: str = "certificate") -> str:
+    """A file name made from an untrusted certificate name that cannot escape its directory.
+
+    ``*.example.com`` becomes ``wildcard.example.com``; separators, control
+    characters and leading dots are replaced; the result is at most 100 characters.
+    """
+    text = name.replace("*", "wildcard")
+    text = _UNSAFE.sub("_", text)
+    text = re.sub(r"\.{2,}", ".", text).strip("._-")
+    return text[:100] or fallback
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0700 if missing."""
+    if path.is_dir():
+        return
+    try:
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+    except OSError as exc:
+        raise ExportError(f"cannot create directory {path}: {exc.strerror or exc}") from None
+
+
+def write_file(directory: Path, name: str, data: bytes, mode: int, force: bool = False) -> Path:
+    """Write ``data`` to ``directory/name`` with exactly ``mode``.
+
+    Refuses to overwrite an existing file unless ``force``, and never follows a
+    symlink at the destination (a forced write replaces the file atomically).
+    """
+    if os.sep in name or name in ("", ".", ".."):
+        raise ExportError(f"refusing unsafe file name {name!r}")
+    target = directory / name
+    if target.is_symlink():
+        raise ExportError(f"{target} is a symbolic link: refusing to write through it")
+    if target.exists() and not force:
+        raise ExportError(f"{target} already exists: use --force to overwrite")
+    tmp = directory / f".{name}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, mode)
+        try:
+            os.fchmod(fd, mode)  # the umask must not widen or narrow what we promise
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if force:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # atomic: fails rather than replace a file that appeared meanwhile
+    except FileExistsError:
+        raise ExportError(f"{target} already exists: use --force to overwrite") from None
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def create_private_file(path: Path, data: bytes) -> None:
+    """Create a new 0600 file (used for key files); fails if it exists."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,209 @@
+"""Read whatever a user pastes or points at into certificates, keys and requests.
+
+Accepted: PEM with one or many blocks (text, headers, CRLF, BOM or garbage
+around them), DER certificates, PKCS#7 (PEM or DER), PKCS#12 (with or without
+password), private keys in PKCS#1/PKCS#8/SEC1 (PEM or DER, encrypted or not)
+and certificate signing requests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from sslterm.core.errors import ParseError, PasswordError
+
+MAX_INPUT_BYTES = 1024 * 1024
+
+PrivateKey = Union[
+    rsa.RSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+    dsa.DSAPrivateKey,
+]
+
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN ([A-Z0-9 #]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
+)
+_CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE"}
+_KEY_LABELS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"ENCRYPTED PRIVATE KEY", b"DSA PRIVATE KEY"}
+_CSR_LABELS = {b"CERTIFICATE REQUEST", b"NEW CERTIFICATE REQUEST"}
+_PKCS7_LABELS = {b"PKCS7", b"CMS"}
+# Blocks that are legitimately found beside certificates and carry nothing we keep.
+_IGNORED_LABELS = {b"EC PARAMETERS", b"PUBLIC KEY", b"RSA PUBLIC KEY", b"X509 CRL", b"DH PARAMETERS"}
+
+
+@dataclass
+class Bundle:
+    """Everything found in one input, in the order it appeared."""
+
+    certificates: list[x509.Certificate] = field(default_factory=list)
+    keys: list[PrivateKey] = field(default_factory=list)
+    requests: list[x509.CertificateSigningRequest] = field(default_factory=list)
+
+    def extend(self, other: Bundle) -> None:
+        """Append another bundle's contents to this one."""
+        self.certificates.extend(other.certificates)
+        self.keys.extend(other.keys)
+        self.requests.extend(other.requests)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.certificates or self.keys or self.requests)
+
+
+def read_file(path: Path, password: bytes | None = None) -> Bundle:
+    """Read a file with :func:`read_bundle`, refusing anything over 1 MiB before reading it."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise ParseError(f"{path}: {size} bytes is over the 1 MiB limit for certificate files")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return read_bundle(data, password)
+    except (ParseError, PasswordError) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def read_bundle(data: bytes | str, password: bytes | None = None) -> Bundle:
+    """Parse certificates, private keys and requests out of ``data``.
+
+    Args:
+        data: the raw input (PEM text, DER, PKCS#7 or PKCS#12 bytes).
+        password: for encrypted keys and PKCS#12 files.
+
+    Raises:
+        ParseError: nothing usable was found, or a block is damaged.
+        PasswordError: a password is needed and missing, or wrong.
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    if len(data) > MAX_INPUT_BYTES:
+        raise ParseError(f"input of {len(data)} bytes is over the 1 MiB limit")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"-----BEGIN " in data:
+        bundle = _read_pem(data, password)
+    else:
+        bundle = _read_der(data, password)
+    if bundle.empty:
+        raise ParseError("no certificate, private key or request found in the input")
+    return bundle
+
+
+def _read_pem(data: bytes, password: bytes | None) -> Bundle:
+    bundle = Bundle()
+    normalized = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    for match in _PEM_BLOCK.finditer(normalized):
+        label = match.group(1)
+        block = match.group(0) + b"\n"
+        if label in _CERT_LABELS:
+            bundle.certificates.append(_guard("certificate", lambda: x509.load_pem_x509_certificate(_strip_pem_headers(block))))
+        elif label in _KEY_LABELS:
+            bundle.keys.append(_load_key(block, password, pem=True))
+        elif label in _CSR_LABELS:
+            bundle.requests.append(_guard("certificate request", lambda: x509.load_pem_x509_csr(_strip_pem_headers(block))))
+        elif label in _PKCS7_LABELS:
+            bundle.certificates.extend(_guard("PKCS#7 bundle", lambda: pkcs7.load_pem_pkcs7_certificates(block)))
+        elif label == b"TRUSTED CERTIFICATE":
+            raise ParseError("OpenSSL 'TRUSTED CERTIFICATE' blocks are not supported: convert with 'openssl x509' first")
+        elif label not in _IGNORED_LABELS:
+            raise ParseError(f"unsupported PEM block '{label.decode(errors='replace')}'")
+    if bundle.empty and not _PEM_BLOCK.search(normalized):
+        raise ParseError("a PEM block starts but never ends ('-----END ...-----' is missing)")
+    return bundle
+
+
+def _strip_pem_headers(block: bytes) -> bytes:
+    """Drop RFC 1421 header lines (``Name: value``) some tools leave inside a block."""
+    lines = block.split(b"\n")
+    body = [line.strip() for line in lines[1:-2] if b":" not in line and line.strip()]
+    return b"\n".join([lines[0], *body, lines[-2], b""])
+
+
+def _read_der(data: bytes, password: bytes | None) -> Bundle:
+    if _looks_like_pkcs12(data):
+        return _read_pkcs12(data, password)
+    attempts = (
+        lambda: Bundle(certificates=[x509.load_der_x509_certificate(data)]),
+        lambda: Bundle(certificates=pkcs7.load_der_pkcs7_certificates(data)),
+        lambda: Bundle(requests=[x509.load_der_x509_csr(data)]),
+    )
+    for attempt in attempts:
+        try:
+            return attempt()
+        except Exception:  # noqa: BLE001 - cryptography raises several types for "not this format"
+            continue
+    try:
+        return Bundle(keys=[_load_key(data, password, pem=False)])
+    except PasswordError:
+        raise
+    except ParseError:
+        raise ParseError("not a PEM, DER, PKCS#7, PKCS#12 certificate, key or request") from None
+
+
+def _looks_like_pkcs12(data: bytes) -> bool:
+    """A PFX is a SEQUENCE whose first element is INTEGER 3 (RFC 7292 version)."""
+    if len(data) < 8 or data[0] != 0x30:
+        return False
+    length_octets = data[1] - 0x80 if data[1] & 0x80 else 0
+    start = 2 + length_octets
+    return data[start : start + 3] == b"\x02\x01\x03"
+
+
+def _read_pkcs12(data: bytes, password: bytes | None) -> Bundle:
+    try:
+        loaded = pkcs12.load_pkcs12(data, password)
+    except Exception as exc:  # noqa: BLE001 - ValueError for bad passwords, others for damage
+        if password is None:
+            raise PasswordError("this PKCS#12 file is password-protected: give its password (--password-file)") from None
+        if "password" in str(exc).lower() or "mac" in str(exc).lower():
+            raise PasswordError("wrong password for this PKCS#12 file") from None
+        raise ParseError(f"damaged PKCS#12 file ({_one_line(exc)})") from None
+    bundle = Bundle()
+    if loaded.cert is not None:
+        bundle.certificates.append(loaded.cert.certificate)
+    bundle.certificates.extend(c.certificate for c in loaded.additional_certs)
+    if loaded.key is not None:
+        bundle.keys.append(loaded.key)  # type: ignore[arg-type]
+    return bundle
+
+
+def _load_key(data: bytes, password: bytes | None, pem: bool) -> PrivateKey:
+    loader = serialization.load_pem_private_key if pem else serialization.load_der_private_key
+    try:
+        return loader(data, password=password)  # type: ignore[return-value]
+    except TypeError as exc:
+        text = str(exc).lower()
+        if "not encrypted" in text:
+            return _load_key(data, None, pem)
+        if "password was not given" in text:
+            raise PasswordError("the private key is encrypted: give its passphrase (--password-file)") from None
+        raise ParseError(f"unreadable private key ({_one_line(exc)})") from None
+    except ValueError as exc:
+        if password is not None and ("decrypt" in str(exc).lower() or "password" in str(exc).lower()):
+            raise PasswordError("wrong passphrase for the encrypted private key") from None
+        raise ParseError(f"unreadable private key ({_one_line(exc)})") from None
+    except Exception as exc:  # noqa: BLE001 - UnsupportedAlgorithm and friends
+        raise ParseError(f"unsupported private key ({_one_line(exc)})") from None
+
+
+def _guard(what: str, load):  # type: ignore[no-untyped-def]
+    try:
+        return load()
+    except Exception as exc:  # noqa: BLE001 - cryptography raises ValueError and others
+        raise ParseError(f"damaged {what} ({_one_line(exc)})") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]

@@ -1,0 +1,107 @@
+"""Plain records the store hands to the CLI and the TUI (no ORM objects leave the store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sslterm.core.status import Status, days_left, status_of, urgency
+
+TYPES = ("self-signed", "request", "existing", "auto")
+TYPE_LABELS = {"self-signed": "Self-signed", "request": "Request", "existing": "Upload SSL", "auto": "Auto SSL"}
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """One stored certificate (or pending request) as the front ends see it."""
+
+    id: int
+    name: str
+    domain: str
+    sans: tuple[str, ...]
+    owner: str
+    type: str
+    not_before: datetime | None
+    not_after: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    issuer: str
+    subject: str
+    serial: str
+    fingerprint_sha256: str | None
+    key_description: str
+    has_key: bool
+    archived: bool = False
+    renew_before_days: int | None = None
+    web_domains: tuple[str, ...] = field(default=())
+
+    def status(self, now: datetime) -> Status:
+        return status_of(self.not_before, self.not_after, now)
+
+    def days_left(self, now: datetime) -> int | None:
+        return None if self.status(now) is Status.PENDING else days_left(self.not_after, now)
+
+    def urgency(self, now: datetime) -> str:
+        return urgency(self.not_before, self.not_after, now)
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type)
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        """The ``sslterm list --format json`` object (a contract: keys are only ever added)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "domain": self.domain,
+            "sans": list(self.sans),
+            "owner": self.owner,
+            "type": self.type,
+            "status": self.status(now).value,
+            "days_left": self.days_left(now),
+            "not_before": iso(self.not_before),
+            "not_after": iso(self.not_after),
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+            "issuer": self.issuer,
+            "subject": self.subject,
+            "serial": self.serial,
+            "fingerprint_sha256": self.fingerprint_sha256,
+            "key": self.key_description,
+            "has_key": self.has_key,
+            "archived": self.archived,
+            "web_domains": list(self.web_domains),
+        }
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One entry of a domain's history: what happened to which certificate, when and by whom."""
+
+    id: int
+    at: datetime
+    kind: str
+    domain: str | None
+    certificate: CertificateRecord | None
+    user: str
+    detail: str
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        cert = self.certificate
+        return {
+            "at": iso(self.at),
+            "event": self.kind,
+            "domain": self.domain,
+            "user": self.user,
+            "detail": self.detail,
+            "certificate_id": cert.id if cert else None,
+            "certificate": cert.to_json(now) if cert else None,
+        }
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z suffix, or None."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,80 @@
+"""Open the SQLite database: location, file modes, pragmas, binding and migrations."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from peewee import DatabaseError, OperationalError, SqliteDatabase
+
+from sslterm.core.errors import StoreError
+from sslterm.core.files import ensure_private_dir
+from sslterm.store.migrations import migrate
+from sslterm.store.models import MODELS
+
+BUSY_TIMEOUT_MS = 10_000
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": BUSY_TIMEOUT_MS,
+    "secure_delete": 1,
+    "synchronous": "normal",
+}
+
+
+def default_db_path() -> Path:
+    """``$SSLTERM_DB`` if set, else ``sslterm.db`` in the user's data directory."""
+    env = os.environ.get("SSLTERM_DB")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("sslterm", appauthor=False)) / "sslterm.db"
+
+
+def open_database(path: Path) -> SqliteDatabase:
+    """Create (0600, directory 0700) or open the database, set and check pragmas, migrate.
+
+    Every transaction is ``BEGIN IMMEDIATE``: a deferred transaction that reads
+    then writes fails with "database is locked" when another process writes.
+    """
+    path = path.expanduser()
+    ensure_private_dir(path.parent)
+    _touch_private(path)
+    db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
+    db.bind(MODELS, bind_refs=False, bind_backrefs=False)
+    try:
+        db.connect(reuse_if_open=True)
+        _check_pragmas(db)
+        migrate(db)
+    except (DatabaseError, OperationalError) as exc:
+        db.close()
+        raise StoreError(f"cannot open database {path}: {exc}") from None
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            os.chmod(sidecar, 0o600)
+    return db
+
+
+def _touch_private(path: Path) -> None:
+    """Create the file 0600 before SQLite does, so it never exists with a wider mode."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except OSError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
+def _check_pragmas(db: SqliteDatabase) -> None:
+    mode = db.execute_sql("PRAGMA journal_mode").fetchone()[0]
+    fk = db.execute_sql("PRAGMA foreign_keys").fetchone()[0]
+    busy = db.execute_sql("PRAGMA busy_timeout").fetchone()[0]
+    secure = db.execute_sql("PRAGMA secure_delete").fetchone()[0]
+    if mode.lower() != "wal" or fk != 1 or busy < 5000 or secure != 1:
+        raise StoreError(
+            f"database pragmas not in force (journal_mode={mode}, foreign_keys={fk}, "
+            f"busy_timeout={busy}, secure_delete={secure}): is the file on a network filesystem?"
+        )

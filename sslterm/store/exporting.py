@@ -1,0 +1,49 @@
+"""Write a stored certificate to files: the one implementation behind ``export`` and TUI download."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sslterm.core.errors import ExportError
+from sslterm.core.export import export_files
+from sslterm.core.files import ensure_private_dir, write_file
+from sslterm.store.store import Store
+
+
+def export_certificate(
+    store: Store,
+    cert_id: int,
+    out_dir: Path,
+    fmt: str,
+    with_key: bool,
+    now: datetime,
+    force: bool = False,
+    pfx_password: bytes | None = None,
+) -> list[Path]:
+    """Write the files for ``cert_id`` into ``out_dir`` and record an ``exported`` event.
+
+    The key is written (0600) only when ``with_key``; existing files are never
+    overwritten without ``force``; symlinks at the destination are refused.
+    Nothing is written unless every file can be (the names are checked first).
+    """
+    record = store.get(cert_id)
+    material = store.material(cert_id, with_key=with_key)
+    if material.certificate is None:
+        raise ExportError(f"certificate {cert_id} is a pending request with no issued certificate yet")
+    if with_key and material.key is None:
+        raise ExportError(f"certificate {cert_id} has no private key stored: export without --with-key")
+    files = export_files(record.name, material.certificate, material.chain, material.key if with_key else None, fmt, pfx_password)
+    ensure_private_dir(out_dir)
+    if not out_dir.is_dir():
+        raise ExportError(f"{out_dir} is not a directory")
+    for item in files:
+        target = out_dir / item.name
+        if target.is_symlink():
+            raise ExportError(f"{target} is a symbolic link: refusing to write through it")
+        if target.exists() and not force:
+            raise ExportError(f"{target} already exists: use --force to overwrite")
+    written = [write_file(out_dir, item.name, item.data, item.mode, force) for item in files]
+    names = ", ".join(p.name for p in written)
+    store.record_export(cert_id, now, f"{fmt} to {out_dir}: {names}" + (" (with private key)" if with_key else ""))
+    return written

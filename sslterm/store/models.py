@@ -1,0 +1,104 @@
+"""Peewee models. They carry no database: :func:`sslterm.store.db.open_database` binds them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    BlobField,
+    BooleanField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+
+class UtcField(IntegerField):
+    """An aware UTC datetime kept as integer seconds since the epoch (sortable, indexable)."""
+
+    def db_value(self, value: datetime | None) -> int | None:  # type: ignore[override]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where aware UTC is required")
+        return int(value.timestamp())
+
+    def python_value(self, value: int | None) -> datetime | None:  # type: ignore[override]
+        return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+class BaseModel(Model):
+    pass
+
+
+class Setting(BaseModel):
+    """Key/value facts about the database itself (schema version, key check)."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class Owner(BaseModel):
+    """The ISPmanager 'Username': who a certificate belongs to."""
+
+    name = CharField(unique=True)
+
+
+class Certificate(BaseModel):
+    """A certificate, or a pending request, with inspected fields kept as columns for listing."""
+
+    uid = CharField(unique=True)  # bound into the key's encryption, so a blob cannot move rows
+    name = TextField()
+    domain = TextField()
+    owner = ForeignKeyField(Owner, backref="certificates", on_delete="RESTRICT")
+    type = CharField()
+    not_before = UtcField(null=True)
+    not_after = UtcField(null=True)
+    created_at = UtcField()
+    updated_at = UtcField()
+    issuer = TextField(default="")
+    subject = TextField(default="")
+    serial = TextField(default="")
+    fingerprint_sha256 = CharField(null=True, unique=True)
+    public_key_sha256 = CharField(index=True)
+    key_description = TextField(default="")
+    sans_json = TextField(default="[]")
+    search = TextField(default="")  # every name, lower-case, ASCII and Unicode forms
+    cert_pem = TextField(null=True)
+    chain_pem = TextField(default="")
+    csr_pem = TextField(null=True)
+    key_blob = BlobField(null=True)
+    archived = BooleanField(default=False)
+    archived_at = UtcField(null=True)
+    renew_before_days = IntegerField(null=True)
+    previous = ForeignKeyField("self", null=True, backref="successors", on_delete="SET NULL")
+
+
+class CertificateName(BaseModel):
+    """Every DNS/IP name of a certificate (kept after archiving, for per-domain history)."""
+
+    certificate = ForeignKeyField(Certificate, backref="names", on_delete="CASCADE")
+    name = CharField(index=True)
+
+
+class WebDomain(BaseModel):
+    """A web-domain and the certificate that serves it (ISPmanager 'Change certificate')."""
+
+    name = CharField(unique=True)
+    certificate = ForeignKeyField(Certificate, backref="web_domains", null=True, on_delete="SET NULL")
+
+
+class Event(BaseModel):
+    """Append-only history: what happened to which certificate or domain, when and by whom."""
+
+    at = UtcField(index=True)
+    kind = CharField()
+    certificate = ForeignKeyField(Certificate, null=True, backref="events", on_delete="SET NULL")
+    domain = CharField(null=True, index=True)
+    user = CharField()
+    detail = TextField(default="")
+
+
+MODELS = [Setting, Owner, Certificate, CertificateName, WebDomain, Event]

@@ -1,0 +1,481 @@
+"""The certificate store: every write is one IMMEDIATE transaction with its history event."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from peewee import IntegrityError, SqliteDatabase
+
+from sslterm.core.certinfo import CertInfo, inspect_certificate, public_key_fingerprint
+from sslterm.core.errors import NotFoundError, StoreError, ValidationError
+from sslterm.core.export import private_key_pem
+from sslterm.core.names import normalize_domain, to_unicode
+from sslterm.core.parse import PrivateKey, read_bundle
+from sslterm.core.records import CertificateRecord, HistoryEvent
+from sslterm.core.status import Bucket
+from sslterm.core.validate import require_key_match
+from sslterm.store.db import open_database
+from sslterm.store.models import Certificate, CertificateName, Event, Owner, Setting, WebDomain
+from sslterm.store.queries import ListQuery, base_query, bucket_counts, ordered
+from sslterm.store.vault import KeyVault, key_file_for
+
+
+@dataclass(frozen=True)
+class Material:
+    """The cryptographic objects of a stored entry (the key only when asked for)."""
+
+    certificate: x509.Certificate | None
+    chain: list[x509.Certificate]
+    key: PrivateKey | None
+    request: x509.CertificateSigningRequest | None
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What :meth:`Store.add_certificate` did: ``imported``, ``present``, ``key added``, ``attached``."""
+
+    record: CertificateRecord
+    outcome: str
+
+
+def _pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def _search_text(names: tuple[str, ...]) -> str:
+    forms = [n.lower() for n in names] + [to_unicode(n).lower() for n in names]
+    return " ".join(dict.fromkeys(forms))
+
+
+class Store:
+    """Certificates, owners, web-domains and history in one SQLite file.
+
+    Args:
+        db: an open database from :func:`open_database`.
+        path: the database file (the key file sits beside it).
+        user: the OS user recorded in history events.
+        passphrase: wraps the data key when the key file is first created.
+    """
+
+    def __init__(self, db: SqliteDatabase, path: Path, user: str, passphrase: str | None = None) -> None:
+        self.db = db
+        self.path = path
+        self.user = user
+        check = Setting.get_or_none(Setting.key == "key_check")
+        self.vault = KeyVault(key_file_for(path), passphrase, bytes.fromhex(check.value) if check else None)
+
+    @classmethod
+    def open(cls, path: Path, user: str, passphrase: str | None = None) -> Store:
+        """Open (creating and migrating as needed) the store at ``path``."""
+        return cls(open_database(path), path, user, passphrase)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def batch(self):  # type: ignore[no-untyped-def]
+        """One transaction around many writes (each write nests as a savepoint)."""
+        return self.db.atomic()
+
+    # ----------------------------------------------------------------- writes
+
+    def add_certificate(
+        self,
+        cert: x509.Certificate,
+        chain: list[x509.Certificate],
+        key: PrivateKey | None,
+        *,
+        type: str,
+        owner: str,
+        now: datetime,
+        name: str | None = None,
+        event: str = "imported",
+        previous_id: int | None = None,
+    ) -> AddResult:
+        """Store a certificate with its chain and optional key, or recognise it.
+
+        The same certificate (SHA-256) is never stored twice: a second import
+        reports ``present`` and adds the key if the first came without one. A
+        certificate whose key matches a pending request completes that request.
+        """
+        info = inspect_certificate(cert)
+        if key is not None:
+            require_key_match(cert, key)
+        with self.db.atomic():
+            existing = Certificate.get_or_none(Certificate.fingerprint_sha256 == info.sha256)
+            if existing is not None:
+                outcome = "key added" if key is not None and existing.key_blob is None else "present"
+                return AddResult(self._refresh_existing(existing, key, chain, now), outcome)
+            pending = self._pending_request_for(info)
+            if pending is not None and key is None:
+                return AddResult(self._attach(pending, cert, chain, info, now), "attached")
+            row = self._insert(info, cert, chain, key, type=type, owner=owner, now=now, name=name, previous_id=previous_id)
+            self._event(event, row, now, detail=f"{info.primary_name}, expires {info.not_after:%Y-%m-%d}")
+            self._serve_primary(row, now)
+            return AddResult(self._record(row), "imported")
+
+    def renew(
+        self,
+        old_id: int,
+        cert: x509.Certificate,
+        chain: list[x509.Certificate],
+        key: PrivateKey | None,
+        now: datetime,
+        detail: str = "",
+    ) -> CertificateRecord:
+        """Make a new version current: it takes the old one's owner, name, type, window
+        and web-domains; the old version is archived; both record a ``renewed`` event."""
+        with self.db.atomic():
+            old = self._live_row(old_id)
+            info = inspect_certificate(cert)
+            if key is not None:
+                require_key_match(cert, key)
+            new = self._insert(info, cert, chain, key, type=old.type, owner=old.owner.name, now=now, name=old.name, previous_id=old.id)
+            new.renew_before_days = old.renew_before_days
+            new.save()
+            for web in WebDomain.select().where(WebDomain.certificate == old):
+                web.certificate = new
+                web.save()
+            old.archived, old.archived_at, old.updated_at = True, now, now
+            old.save()
+            text = detail or f"renewed, now expires {info.not_after:%Y-%m-%d}"
+            self._event("renewed", old, now, detail=f"superseded by certificate {new.id}: {text}")
+            self._event("renewed", new, now, detail=f"replaces certificate {old.id}: {text}")
+            return self._record(new)
+
+    def add_request(self, csr: x509.CertificateSigningRequest, key: PrivateKey, *, owner: str, now: datetime, name: str | None = None) -> CertificateRecord:
+        """Store a pending request (CSR and its key) until the issued certificate is attached."""
+        from sslterm.core.generate import request_from_csr
+        from sslterm.core.certinfo import describe_public_key
+
+        form = request_from_csr(csr)
+        names = form.names
+        algorithm, size, curve = describe_public_key(key)
+        with self.db.atomic():
+            row = Certificate.create(
+                uid=uuid.uuid4().hex, name=name or form.domain, domain=form.domain,
+                owner=self._owner(owner), type="request", created_at=now, updated_at=now,
+                subject=csr.subject.rfc4514_string(), public_key_sha256=public_key_fingerprint(key.public_key()),
+                key_description=f"{algorithm} {curve or size}", sans_json=json.dumps(list(names)),
+                search=_search_text(names), csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+            )
+            self._store_key(row, key)
+            self._names(row, names)
+            self._event("created", row, now, detail=f"certificate request for {form.domain}")
+            return self._record(row)
+
+    def attach_issued(self, cert_id: int, cert: x509.Certificate, chain: list[x509.Certificate], now: datetime) -> CertificateRecord:
+        """Complete a pending request with the certificate the CA returned."""
+        info = inspect_certificate(cert)
+        with self.db.atomic():
+            row = self._row(cert_id)
+            if row.type != "request" or row.cert_pem:
+                raise ValidationError(f"certificate {cert_id} is not a pending request")
+            if info.public_key_sha256 != row.public_key_sha256:
+                raise ValidationError(
+                    f"the certificate does not match the request's key: certificate's public key SHA-256 "
+                    f"{info.public_key_sha256[:16]}... vs request's {row.public_key_sha256[:16]}..."
+                )
+            if Certificate.get_or_none(Certificate.fingerprint_sha256 == info.sha256):
+                raise ValidationError("this certificate is already stored as another entry")
+            return self._attach(row, cert, chain, info, now)
+
+    def delete(self, cert_id: int, now: datetime) -> CertificateRecord:
+        """Archive a certificate: it leaves the list and stays in its domains' history."""
+        with self.db.atomic():
+            row = self._row(cert_id)
+            if row.archived:
+                raise NotFoundError(f"certificate {cert_id} is already deleted")
+            row.archived, row.archived_at = True, now
+            row.save()
+            for web in WebDomain.select().where(WebDomain.certificate == row):
+                web.certificate = None
+                web.save()
+                self._event("domain_detached", row, now, domain=web.name, detail="certificate deleted")
+            self._event("deleted", row, now)
+            return self._record(row)
+
+    def set_web_domains(self, cert_id: int, names: list[str], now: datetime) -> CertificateRecord:
+        """Make ``names`` exactly the web-domains this certificate serves (names validated)."""
+        wanted = list(dict.fromkeys(normalize_domain(n, field="web-domain") for n in names if n.strip()))
+        with self.db.atomic():
+            row = self._live_row(cert_id)
+            current = {w.name: w for w in WebDomain.select().where(WebDomain.certificate == row)}
+            for gone in set(current) - set(wanted):
+                current[gone].certificate = None
+                current[gone].save()
+                self._event("domain_detached", row, now, domain=gone)
+            for name in wanted:
+                if name in current:
+                    continue
+                web, _ = WebDomain.get_or_create(name=name)
+                old = web.certificate
+                web.certificate = row
+                web.save()
+                if old is not None and old.id != row.id:
+                    self._event("domain_detached", old, now, domain=name, detail=f"moved to certificate {row.id}")
+                self._event("domain_attached", row, now, domain=name)
+            row.updated_at = now
+            row.save()
+            return self._record(row)
+
+    def replace(self, cert_id: int, other_id: int, now: datetime) -> CertificateRecord:
+        """Move every web-domain of ``cert_id`` to ``other_id``, which must be valid for them."""
+        with self.db.atomic():
+            old, new = self._live_row(cert_id), self._live_row(other_id)
+            if old.id == new.id:
+                raise ValidationError("pick a different certificate to replace this one with")
+            webs = list(WebDomain.select().where(WebDomain.certificate == old))
+            names = set(json.loads(new.sans_json)) | {new.domain}
+            for web in webs:
+                if not covers(names, web.name):
+                    raise ValidationError(f"certificate {new.id} ({new.name}) is not valid for {web.name}")
+            for web in webs:
+                web.certificate = new
+                web.save()
+            moved = ", ".join(w.name for w in webs) or "no web-domains"
+            self._event("replaced", old, now, detail=f"replaced by certificate {new.id} ({new.name}) for {moved}")
+            self._event("replaced", new, now, detail=f"replaces certificate {old.id} ({old.name}) for {moved}")
+            new.updated_at = now
+            new.save()
+            return self._record(new)
+
+    def record_export(self, cert_id: int, now: datetime, detail: str) -> None:
+        """Append an ``exported`` event (keys leaving the store are worth a trace)."""
+        with self.db.atomic():
+            self._event("exported", self._row(cert_id), now, detail=detail)
+
+    def record_event(self, cert_id: int | None, kind: str, now: datetime, detail: str = "", domain: str | None = None) -> None:
+        """Append any other event (used by the checker for renewal failures)."""
+        with self.db.atomic():
+            self._event(kind, self._row(cert_id) if cert_id else None, now, domain=domain, detail=detail)
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, cert_id: int) -> CertificateRecord:
+        """One certificate by id (archived ones too)."""
+        return self._record(self._row(cert_id), with_web=True)
+
+    def resolve(self, ref: str) -> CertificateRecord:
+        """A certificate by id, or the live certificate for a domain or name.
+
+        For a domain, the certificate serving it as a web-domain wins, then
+        the one with the latest expiry.
+        """
+        text = ref.strip()
+        if text.isdigit():
+            return self.get(int(text))
+        try:
+            name = normalize_domain(text)
+        except Exception:  # noqa: BLE001 - not a domain: fall back to the certificate name
+            name = text.lower()
+        web = WebDomain.get_or_none(WebDomain.name == name)
+        if web is not None and web.certificate is not None and not web.certificate.archived:
+            return self.get(web.certificate.id)
+        row = (
+            Certificate.select().join(CertificateName)
+            .where((CertificateName.name == name) & (Certificate.archived == False))  # noqa: E712
+            .order_by(Certificate.not_after.desc(nulls="LAST"), Certificate.id.desc()).first()
+        ) or (
+            Certificate.select().where((Certificate.name == text) & (Certificate.archived == False))  # noqa: E712
+            .order_by(Certificate.id.desc()).first()
+        )
+        if row is None:
+            raise NotFoundError(f"no certificate for {text!r}: check 'sslterm list --search {text}'")
+        return self.get(row.id)
+
+    def list(self, query: ListQuery, now: datetime, limit: int | None = None, offset: int = 0) -> list[CertificateRecord]:
+        """A page of the list, filtered and sorted in SQL."""
+        select = ordered(base_query(query, now), query)
+        if limit is not None:
+            select = select.limit(limit).offset(offset)
+        rows = list(select)
+        webs: dict[int, list[str]] = {}
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+            chunk = ids[start : start + 900]
+            for web in WebDomain.select(WebDomain.name, WebDomain.certificate).where(WebDomain.certificate.in_(chunk)).order_by(WebDomain.name):
+                webs.setdefault(web.certificate_id, []).append(web.name)
+        return [self._record(row, webs=tuple(webs.get(row.id, ()))) for row in rows]
+
+    def count(self, query: ListQuery, now: datetime) -> int:
+        return base_query(query, now).count()
+
+    def counts(self, query: ListQuery, now: datetime) -> dict[Bucket, int]:
+        """Per-bucket counts under the query's search and owner (one SQL statement)."""
+        return bucket_counts(query, now)
+
+    def history(self, domain: str, limit: int | None = None) -> list[HistoryEvent]:
+        """Every event for a domain's certificates and for the domain itself, newest first."""
+        try:
+            name = normalize_domain(domain)
+        except Exception:  # noqa: BLE001 - history of an odd name is still a lookup
+            name = domain.strip().lower()
+        cert_ids = CertificateName.select(CertificateName.certificate).where(CertificateName.name == name)
+        select = (
+            Event.select().where((Event.certificate.in_(cert_ids)) | (Event.domain == name))
+            .order_by(Event.at.desc(), Event.id.desc())
+        )
+        if limit:
+            select = select.limit(limit)
+        cache: dict[int, CertificateRecord] = {}
+        events = []
+        for ev in select:
+            record = None
+            if ev.certificate_id is not None:
+                if ev.certificate_id not in cache:
+                    cache[ev.certificate_id] = self.get(ev.certificate_id)
+                record = cache[ev.certificate_id]
+            events.append(HistoryEvent(ev.id, ev.at, ev.kind, ev.domain, record, ev.user, ev.detail))
+        return events
+
+    def events_for(self, cert_id: int, limit: int = 10) -> list[HistoryEvent]:
+        """The latest events of one certificate."""
+        select = Event.select().where(Event.certificate == cert_id).order_by(Event.at.desc(), Event.id.desc()).limit(limit)
+        return [HistoryEvent(e.id, e.at, e.kind, e.domain, None, e.user, e.detail) for e in select]
+
+    def material(self, cert_id: int, with_key: bool = False) -> Material:
+        """Parsed certificate, chain, request and (only if asked) the decrypted key."""
+        row = self._row(cert_id)
+        cert = read_bundle(row.cert_pem).certificates[0] if row.cert_pem else None
+        chain = read_bundle(row.chain_pem).certificates if row.chain_pem.strip() else []
+        csr = read_bundle(row.csr_pem).requests[0] if row.csr_pem else None
+        key = None
+        if with_key and row.key_blob is not None:
+            key = serialization.load_der_private_key(self.vault.decrypt(bytes(row.key_blob), row.uid), password=None)
+        return Material(cert, chain, key, csr)  # type: ignore[arg-type]
+
+    def owners(self) -> list[str]:
+        return [o.name for o in Owner.select().order_by(Owner.name)]
+
+    def web_domains(self) -> list[tuple[str, int | None]]:
+        return [(w.name, w.certificate_id) for w in WebDomain.select().order_by(WebDomain.name)]
+
+    # --------------------------------------------------------------- internals
+
+    def _row(self, cert_id: int) -> Certificate:
+        row = Certificate.get_or_none(Certificate.id == cert_id)
+        if row is None:
+            raise NotFoundError(f"no certificate with id {cert_id}: see 'sslterm list'")
+        return row
+
+    def _live_row(self, cert_id: int) -> Certificate:
+        row = self._row(cert_id)
+        if row.archived:
+            raise NotFoundError(f"certificate {cert_id} is deleted (archived)")
+        return row
+
+    def _owner(self, name: str) -> Owner:
+        clean = " ".join(name.split())
+        if not clean:
+            raise ValidationError("owner name is empty")
+        owner, _ = Owner.get_or_create(name=clean)
+        return owner
+
+    def _insert(self, info: CertInfo, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None, *, type: str, owner: str, now: datetime, name: str | None, previous_id: int | None) -> Certificate:
+        names = info.all_names or (info.primary_name.lower(),)
+        try:
+            row = Certificate.create(
+                uid=uuid.uuid4().hex, name=name or info.primary_name, domain=info.primary_name.lower(),
+                owner=self._owner(owner), type=type, not_before=info.not_before, not_after=info.not_after,
+                created_at=now, updated_at=now, issuer=info.issuer_text, subject=info.subject_text,
+                serial=info.serial_hex, fingerprint_sha256=info.sha256, public_key_sha256=info.public_key_sha256,
+                key_description=info.key_description, sans_json=json.dumps(list(info.sans.hostnames)),
+                search=_search_text(names), cert_pem=_pem(cert), chain_pem="".join(_pem(c) for c in chain),
+                previous=previous_id,
+            )
+        except IntegrityError as exc:
+            raise StoreError(f"could not store certificate: {exc}") from None
+        if key is not None:
+            self._store_key(row, key)
+        self._names(row, names)
+        return row
+
+    def _store_key(self, row: Certificate, key: PrivateKey) -> None:
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        row.key_blob = self.vault.encrypt(der, row.uid)
+        row.save()
+        if self.vault.new_check_blob is not None:
+            Setting.replace(key="key_check", value=self.vault.new_check_blob.hex()).execute()
+            self.vault.new_check_blob = None
+
+    def _names(self, row: Certificate, names: tuple[str, ...]) -> None:
+        CertificateName.insert_many([(row.id, n) for n in names], fields=[CertificateName.certificate, CertificateName.name]).on_conflict_ignore().execute()
+
+    def _pending_request_for(self, info: CertInfo) -> Certificate | None:
+        return (
+            Certificate.select()
+            .where((Certificate.type == "request") & (Certificate.cert_pem.is_null()) & (Certificate.archived == False)  # noqa: E712
+                   & (Certificate.public_key_sha256 == info.public_key_sha256))
+            .first()
+        )
+
+    def _attach(self, row: Certificate, cert: x509.Certificate, chain: list[x509.Certificate], info: CertInfo, now: datetime) -> CertificateRecord:
+        names = info.all_names or (row.domain,)
+        row.cert_pem, row.chain_pem = _pem(cert), "".join(_pem(c) for c in chain)
+        row.not_before, row.not_after, row.updated_at = info.not_before, info.not_after, now
+        row.issuer, row.subject, row.serial = info.issuer_text, info.subject_text, info.serial_hex
+        row.fingerprint_sha256, row.key_description = info.sha256, info.key_description
+        row.sans_json, row.search = json.dumps(list(info.sans.hostnames)), _search_text(names)
+        row.save()
+        self._names(row, names)
+        self._event("attached", row, now, detail=f"issued certificate attached, expires {info.not_after:%Y-%m-%d}")
+        self._serve_primary(row, now)
+        return self._record(row)
+
+    def _refresh_existing(self, row: Certificate, key: PrivateKey | None, chain: list[x509.Certificate], now: datetime) -> CertificateRecord:
+        changed = False
+        if key is not None and row.key_blob is None:
+            self._store_key(row, key)
+            self._event("key_added", row, now)
+            changed = True
+        if chain and not row.chain_pem.strip():
+            row.chain_pem = "".join(_pem(c) for c in chain)
+            changed = True
+        if row.archived:
+            row.archived, row.archived_at = False, None
+            self._event("restored", row, now, detail="imported again after deletion")
+            changed = True
+        if changed:
+            row.updated_at = now
+            row.save()
+        return self._record(row)
+
+    def _serve_primary(self, row: Certificate, now: datetime) -> None:
+        """A new certificate serves its primary domain as a web-domain if nothing else does."""
+        if row.domain.startswith("*") or " " in row.domain:
+            return
+        web, _ = WebDomain.get_or_create(name=row.domain)
+        if web.certificate_id is None:
+            web.certificate = row
+            web.save()
+            self._event("domain_attached", row, now, domain=row.domain)
+
+    def _event(self, kind: str, row: Certificate | None, now: datetime, domain: str | None = None, detail: str = "") -> None:
+        Event.create(at=now, kind=kind, certificate=row, domain=domain, user=self.user, detail=detail)
+
+    def _record(self, row: Certificate, with_web: bool = False, webs: tuple[str, ...] = ()) -> CertificateRecord:
+        if with_web:
+            webs = tuple(w.name for w in WebDomain.select(WebDomain.name).where(WebDomain.certificate == row.id).order_by(WebDomain.name))
+        return CertificateRecord(
+            id=row.id, name=row.name, domain=row.domain, sans=tuple(json.loads(row.sans_json)),
+            owner=row.owner.name, type=row.type, not_before=row.not_before, not_after=row.not_after,
+            created_at=row.created_at, updated_at=row.updated_at, issuer=row.issuer, subject=row.subject,
+            serial=row.serial, fingerprint_sha256=row.fingerprint_sha256, key_description=row.key_description,
+            has_key=row.key_blob is not None, archived=row.archived, renew_before_days=row.renew_before_days,
+            web_domains=webs,
+        )
+
+
+def covers(names: set[str], host: str) -> bool:
+    """True when a certificate valid for ``names`` is valid for ``host`` (one-label wildcards)."""
+    host = host.lower()
+    if host in names:
+        return True
+    parts = host.split(".", 1)
+    return len(parts) == 2 and f"*.{parts[1]}" in names

@@ -1,0 +1,135 @@
+"""Private keys at rest: AES-256-GCM under a per-database data key.
+
+The data key lives in a 0600 key file beside the database (``<db>.key``). When
+``SSLTERM_PASSPHRASE`` is set as the file is created, the data key is wrapped
+with a key derived from the passphrase by scrypt, and the file alone is not
+enough. Each blob is bound to its row by its associated data (the row's uid), so
+a blob copied to another row fails to decrypt. The database alone reveals no key.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from sslterm.core.errors import PasswordError, StoreError
+from sslterm.core.files import create_private_file
+
+NONCE_BYTES = 12
+_CHECK_PLAINTEXT = b"sslterm data key check v1"
+_CHECK_AAD = b"sslterm:key-check"
+_WRAP_AAD = b"sslterm:data-key:v1"
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"))
+
+
+def key_file_for(db_path: Path) -> Path:
+    """Where the data key of ``db_path`` lives."""
+    return db_path.with_name(db_path.name + ".key")
+
+
+class KeyVault:
+    """Encrypts and decrypts key blobs; unlocks the data key on first use only.
+
+    Listing and showing certificates never need the data key, so a
+    passphrase-protected store can be browsed without the passphrase.
+    """
+
+    def __init__(self, key_path: Path, passphrase: str | None, check_blob: bytes | None) -> None:
+        self.key_path = key_path
+        self._passphrase = passphrase
+        self._check_blob = check_blob
+        self._aead: AESGCM | None = None
+        self.new_check_blob: bytes | None = None
+
+    def encrypt(self, plaintext: bytes, binding: str) -> bytes:
+        """``nonce || ciphertext`` for ``plaintext`` bound to ``binding`` (the row uid)."""
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._unlock().encrypt(nonce, plaintext, _aad(binding))
+
+    def decrypt(self, blob: bytes, binding: str) -> bytes:
+        """Plaintext of a blob made by :meth:`encrypt` for the same ``binding``."""
+        try:
+            return self._unlock().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(binding))
+        except InvalidTag:
+            raise StoreError("a stored private key failed to decrypt: it does not belong to this row or was altered") from None
+
+    def _unlock(self) -> AESGCM:
+        if self._aead is None:
+            self._aead = AESGCM(self._load_or_create())
+            self._verify()
+        return self._aead
+
+    def _load_or_create(self) -> bytes:
+        if self.key_path.is_symlink():
+            raise StoreError(f"key file {self.key_path} is a symbolic link: refusing to use it")
+        if not self.key_path.exists():
+            if self._check_blob is not None:
+                raise StoreError(f"key file {self.key_path} is missing: restore it to read the stored private keys")
+            return self._create()
+        try:
+            content = json.loads(self.key_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"key file {self.key_path} is unreadable ({exc})") from None
+        if content.get("kind") == "scrypt":
+            return self._unwrap(content)
+        return _unb64(content["key"])
+
+    def _create(self) -> bytes:
+        data_key = AESGCM.generate_key(bit_length=256)
+        if self._passphrase:
+            salt, nonce = os.urandom(16), os.urandom(NONCE_BYTES)
+            wrapped = AESGCM(_kek(self._passphrase, salt)).encrypt(nonce, data_key, _WRAP_AAD)
+            content = {"version": 1, "kind": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+                       "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
+        else:
+            content = {"version": 1, "kind": "raw", "key": _b64(data_key)}
+        try:
+            create_private_file(self.key_path, json.dumps(content).encode())
+        except FileExistsError:
+            return self._load_or_create()  # another process created it first
+        except OSError as exc:
+            raise StoreError(f"cannot create key file {self.key_path}: {exc.strerror or exc}") from None
+        nonce = os.urandom(NONCE_BYTES)
+        self.new_check_blob = nonce + AESGCM(data_key).encrypt(nonce, _CHECK_PLAINTEXT, _CHECK_AAD)
+        return data_key
+
+    def _unwrap(self, content: dict[str, object]) -> bytes:
+        if not self._passphrase:
+            raise PasswordError("the stored keys are passphrase-protected: set SSLTERM_PASSPHRASE")
+        salt, nonce, wrapped = (_unb64(str(content[k])) for k in ("salt", "nonce", "wrapped"))
+        try:
+            return AESGCM(_kek(self._passphrase, salt, int(content["n"]), int(content["r"]), int(content["p"]))).decrypt(nonce, wrapped, _WRAP_AAD)  # type: ignore[call-overload]
+        except InvalidTag:
+            raise PasswordError("wrong SSLTERM_PASSPHRASE for the stored keys") from None
+
+    def _verify(self) -> None:
+        assert self._aead is not None
+        if self._check_blob is None:
+            return
+        try:
+            self._aead.decrypt(self._check_blob[:NONCE_BYTES], self._check_blob[NONCE_BYTES:], _CHECK_AAD)
+        except InvalidTag:
+            self._aead = None
+            raise StoreError(f"key file {self.key_path} does not belong to this database") from None
+
+
+def _aad(binding: str) -> bytes:
+    return b"sslterm:private-key:v1:" + binding.encode()
+
+
+def _kek(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
