@@ -104,10 +104,10 @@ def validity(now: datetime, days: int | None = None, not_before: datetime | None
     for moment in (start, end):
         if moment.tzinfo is None:
             raise InputError("dates must carry a time zone (UTC)", "dates")
-    if start >= end:
-        raise InputError(f"start date {start:%Y-%m-%d} is not before expiration date {end:%Y-%m-%d}", "not_after")
     if end <= now:
         raise InputError(f"expiration date {end:%Y-%m-%d} is in the past", "not_after")
+    if start >= end:
+        raise InputError(f"start date {start:%Y-%m-%d} is not before expiration date {end:%Y-%m-%d}", "not_after")
     return Validity(start, end)
 
 

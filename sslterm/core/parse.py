@@ -91,6 +91,8 @@ def read_bundle(data: bytes | str, password: bytes | None = None) -> Bundle:
     if len(data) > MAX_INPUT_BYTES:
         raise ParseError(f"input of {len(data)} bytes is over the 1 MiB limit")
     data = data.removeprefix(b"\xef\xbb\xbf")
+    if not data.strip():
+        raise ParseError("the input is empty: paste or point at a certificate, key or request")
     if b"-----BEGIN " in data:
         bundle = _read_pem(data, password)
     else:

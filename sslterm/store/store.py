@@ -224,6 +224,12 @@ class Store:
             row.save()
             return self._record(row)
 
+    def attach_web_domain(self, cert_id: int, name: str, now: datetime) -> CertificateRecord:
+        """Add one web-domain to a certificate (read and write in one IMMEDIATE transaction)."""
+        with self.db.atomic():
+            current = [w.name for w in WebDomain.select().where(WebDomain.certificate == cert_id)]
+            return self.set_web_domains(cert_id, [*current, name], now)
+
     def replace(self, cert_id: int, other_id: int, now: datetime) -> CertificateRecord:
         """Move every web-domain of ``cert_id`` to ``other_id``, which must be valid for them."""
         with self.db.atomic():

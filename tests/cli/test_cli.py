@@ -1,0 +1,214 @@
+"""The command line as scripts use it: names, flags, exit codes, JSON keys, files written."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from sslterm.cli import main
+from tests.factories import DAY, NOW, make_cert, make_chain, pem
+
+ROOT = Path(__file__).resolve().parents[2]
+JSON_KEYS = {"id", "name", "domain", "sans", "owner", "type", "status", "days_left", "not_before", "not_after",
+             "created_at", "updated_at", "issuer", "subject", "serial", "fingerprint_sha256"}
+
+
+@pytest.fixture
+def run(db_path, capsys, monkeypatch):
+    monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db_path), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+def letsencrypt_live(root: Path, cn: str, days: int) -> x509.Certificate:
+    chain = make_chain(cn, leaf_not_after=NOW + days * DAY)
+    live = root / "live" / cn
+    live.mkdir(parents=True)
+    (live / "cert.pem").write_bytes(chain.leaf.pem)
+    (live / "chain.pem").write_bytes(chain.intermediate.pem)
+    (live / "fullchain.pem").write_bytes(chain.leaf.pem + chain.intermediate.pem)
+    (live / "privkey.pem").write_bytes(chain.leaf.key_pem)
+    (live / "README").write_text("This directory contains your keys and certificates.\n")
+    return chain.leaf.cert
+
+
+def test_import_a_letsencrypt_tree_then_list_what_expires_within_30_days(run, tmp_path):
+    soon = letsencrypt_live(tmp_path / "le", "soon.example", 12)
+    letsencrypt_live(tmp_path / "le", "later.example", 80)
+    code, out, err = run("import", str(tmp_path / "le"))
+    assert code == 0, err
+    assert out.count("imported") == 2 and "with key" in out
+    code, out, _ = run("import", str(tmp_path / "le"))
+    assert code == 0 and out.count("already present") == 2
+    code, out, _ = run("list", "--status", "30d", "--format", "json")
+    rows = json.loads(out)
+    assert [r["domain"] for r in rows] == ["soon.example"]
+    row = rows[0]
+    assert JSON_KEYS <= set(row)
+    assert row["fingerprint_sha256"] == soon.fingerprint(__import__("cryptography").hazmat.primitives.hashes.SHA256()).hex()
+    assert row["days_left"] == 12 and row["status"] == "valid" and row["not_after"].endswith("Z")
+
+
+def test_import_reports_each_rejection_and_exits_1(run, tmp_path):
+    good = make_cert("ok.example")
+    (tmp_path / "ok.crt").write_bytes(good.pem)
+    (tmp_path / "broken.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    code, out, _ = run("import", str(tmp_path), "--owner", "carol")
+    assert code == 1
+    assert "rejected" in out and "broken.crt" in out and "damaged certificate" in out
+    assert "imported  ok.example" in out
+    code, out, _ = run("list", "--owner", "carol", "--format", "json")
+    assert len(json.loads(out)) == 1
+
+
+def test_import_with_key_chain_and_pfx_password(run, tmp_path):
+    c = make_chain("pfx.example")
+    data = pkcs12.serialize_key_and_certificates(b"p", c.leaf.key, c.leaf.cert, [c.intermediate.cert], serialization.BestAvailableEncryption(b"hunter2"))
+    (tmp_path / "site.pfx").write_bytes(data)
+    (tmp_path / "pw").write_text("hunter2\n")
+    code, out, _ = run("import", str(tmp_path / "site.pfx"))
+    assert code == 1 and "password-protected" in out
+    code, out, err = run("import", str(tmp_path / "site.pfx"), "--password-file", str(tmp_path / "pw"), "--name", "Shop")
+    assert code == 0, out + err
+    shown = json.loads(run("show", "Shop", "--format", "json")[1])
+    assert shown["has_key"] and shown["name"] == "Shop"
+    assert any(f["code"] == "key_match" for f in shown["findings"])
+    other = make_chain("split.example")
+    (tmp_path / "split.crt").write_bytes(other.leaf.pem)
+    (tmp_path / "split.key").write_bytes(other.leaf.key_pem)
+    (tmp_path / "ca.crt").write_bytes(other.intermediate.pem)
+    code, out, _ = run("import", str(tmp_path / "split.crt"), "--key", str(tmp_path / "split.key"), "--chain", str(tmp_path / "ca.crt"))
+    assert code == 0 and "with key" in out
+    code, out, _ = run("show", "split.example", "--format", "pem")
+    assert out.count("BEGIN CERTIFICATE") == 2
+
+
+def test_new_self_signed_and_csr(run, tmp_path):
+    code, out, err = run("new", "self-signed", "--domain", "app.example", "--san", "www.app.example", "--key-type", "ec256",
+                         "--country", "be", "--org", "Acme", "--days", "30", "--owner", "dave")
+    assert code == 0, err
+    shown = json.loads(run("show", "app.example", "--format", "json")[1])
+    assert shown["type"] == "self-signed" and shown["days_left"] == 30 and shown["owner"] == "dave"
+    assert shown["sans"] == ["app.example", "www.app.example"]
+    code, out, err = run("new", "csr", "--domain", "req.example", "--key-type", "ec256", "--out", str(tmp_path / "csrs"))
+    assert code == 0, err
+    csr = x509.load_pem_x509_csr((tmp_path / "csrs" / "req.example.csr").read_bytes())
+    assert csr.is_signature_valid
+    listed = json.loads(run("list", "--format", "json")[1])
+    assert {r["domain"]: r["status"] for r in listed}["req.example"] == "pending"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["new", "self-signed", "--domain", "bad domain"], "contains a space"),
+    (["new", "self-signed", "--domain", "ok.example", "--country", "ZZ"], "ISO 3166"),
+    (["new", "self-signed", "--domain", "ok.example", "--not-before", "2026-07-01", "--not-after", "2026-06-20"], "not before"),
+    (["new", "self-signed", "--domain", "ok.example", "--not-after", "2020-01-01"], "in the past"),
+    (["show", "nothing.example"], "no certificate for"),
+    (["import", "/does/not/exist"], "no such file"),
+])
+def test_errors_are_one_line_without_traceback(run, args, message):
+    code, out, err = run(*args)
+    assert code == 1
+    text = err + out
+    assert message in text and "Traceback" not in text
+    assert len(err.strip().splitlines()) <= 1
+
+
+def test_export_files_modes_names_and_refusals(run, tmp_path):
+    c = make_chain("*.wild.example", sans=[x509.DNSName("*.wild.example")])
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "w.pem").write_bytes(c.leaf.pem + c.intermediate.pem + c.leaf.key_pem)
+    assert run("import", str(tmp_path / "in"))[0] == 0
+    out_dir = tmp_path / "out"
+    code, out, err = run("export", "*.wild.example", "--out", str(out_dir))
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["wildcard.wild.example.chain.crt", "wildcard.wild.example.crt", "wildcard.wild.example.fullchain.crt"]
+    code, out, err = run("export", "*.wild.example", "--out", str(out_dir), "--with-key")
+    assert code == 1 and "already exists" in err and "--force" in err
+    assert not (out_dir / "wildcard.wild.example.key").exists()  # nothing half-written
+    code, out, err = run("export", "*.wild.example", "--out", str(out_dir), "--with-key", "--force")
+    assert code == 0, err
+    key_file = out_dir / "wildcard.wild.example.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert serialization.load_pem_private_key(key_file.read_bytes(), None).public_key().public_numbers() == c.leaf.key.public_key().public_numbers()
+    assert (out_dir / "wildcard.wild.example.fullchain.crt").read_bytes() == pem(c.leaf.cert, c.intermediate.cert)
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    link_dir = tmp_path / "links"
+    link_dir.mkdir()
+    (link_dir / "wildcard.wild.example.crt").symlink_to(victim)
+    code, _, err = run("export", "*.wild.example", "--out", str(link_dir), "--force")
+    assert code == 1 and "symbolic link" in err
+    assert victim.read_text() == "keep me"
+    code, _, err = run("export", "*.wild.example", "--out", str(tmp_path / "pfx"), "--format", "pfx", "--with-key")
+    assert code == 0, err
+    loaded = pkcs12.load_pkcs12((tmp_path / "pfx" / "wildcard.wild.example.pfx").read_bytes(), None)
+    assert loaded.cert.certificate == c.leaf.cert and loaded.key is not None
+    history = json.loads(run("history", "*.wild.example", "--format", "json")[1])
+    assert [e["event"] for e in history].count("exported") == 3
+
+
+def test_hostile_certificate_names_cannot_escape_the_export_directory(run, tmp_path):
+    evil = make_cert("../../etc/evil", sans=[x509.DNSName("evil.example")])
+    (tmp_path / "e.pem").write_bytes(evil.pem)
+    assert run("import", str(tmp_path / "e.pem"))[0] == 0
+    code, out, err = run("export", "evil.example", "--out", str(tmp_path / "x"))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "x").iterdir())[0] == "etc_evil.chain.crt"
+    assert not (tmp_path.parent / "etc").exists()
+
+
+def test_delete_needs_yes_without_a_terminal_and_keeps_history(run, tmp_path, monkeypatch):
+    (tmp_path / "d.pem").write_bytes(make_cert("del.example").pem)
+    run("import", str(tmp_path / "d.pem"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    code, _, err = run("delete", "del.example")
+    assert code == 1 and "--yes" in err
+    code, out, _ = run("delete", "del.example", "--yes")
+    assert code == 0 and "deleted certificate 1" in out
+    assert json.loads(run("list", "--format", "json")[1]) == []
+    events = json.loads(run("history", "del.example", "--format", "json")[1])
+    assert events[0]["event"] == "deleted" and events[0]["certificate"]["archived"]
+
+
+def test_demo_covers_every_status_type_and_owner(run):
+    code, out, _ = run("demo")
+    assert code == 0
+    rows = json.loads(run("list", "--format", "json")[1])
+    assert len(rows) >= 50
+    assert {r["status"] for r in rows} >= {"expired", "valid", "pending", "not_yet_valid"}
+    assert {r["type"] for r in rows} == {"self-signed", "request", "existing", "auto"}
+    assert len({r["owner"] for r in rows}) >= 4
+    assert json.loads(run("list", "--status", "7d", "--format", "json")[1])
+    assert len(json.loads(run("history", "cdn.example.net", "--format", "json")[1])) >= 5
+
+
+def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "sslterm", "--db", str(tmp_path / "x.db"), "show", "42"],
+                            capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "sslterm: error: no certificate with id 42: see 'sslterm list'"
+
+
+def test_untrusted_names_reach_the_terminal_without_control_characters(run, tmp_path):
+    hostile = make_cert("evil\x1b]0;pwned\x07.example", sans=[x509.DNSName("ok.example")])
+    (tmp_path / "h.pem").write_bytes(hostile.pem)
+    run("import", str(tmp_path / "h.pem"))
+    _, out, _ = run("list")
+    assert "\x1b" not in out and "\\x1b" in out

@@ -1,0 +1,38 @@
+"""Shared fixtures: a fixed clock and a fresh SQLite store per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sslterm.core.clock import FixedClock
+from sslterm.store import Store
+from tests.factories import NOW
+
+os.environ["TZ"] = "UTC"
+os.environ.pop("SSLTERM_PASSPHRASE", None)
+os.environ.pop("SSLTERM_DB", None)
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "sslterm.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    s = Store.open(db_path, user="tester")
+    yield s
+    s.close()

@@ -1,0 +1,127 @@
+"""Reading every input format a user may paste or point at."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from sslterm.core.errors import ParseError, PasswordError, SslTermError
+from sslterm.core.parse import MAX_INPUT_BYTES, read_bundle
+from tests.factories import make_chain, make_cert, pem, rsa_key
+
+ENC = serialization.Encoding
+FMT = serialization.PrivateFormat
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return make_chain()
+
+
+def test_pem_with_many_blocks_text_crlf_bom_and_garbage(chain):
+    text = (
+        b"\xef\xbb\xbfBag Attributes\r\n    friendlyName: www\r\nsubject=/CN=www.example.com\r\n"
+        + pem(chain.leaf.cert).replace(b"\n", b"\r\n")
+        + b"garbage between blocks\n"
+        + pem(chain.intermediate.cert)
+        + b"trailing text"
+    )
+    bundle = read_bundle(text)
+    assert bundle.certificates == [chain.leaf.cert, chain.intermediate.cert]
+
+
+def test_rfc1421_headers_inside_a_block_are_ignored(chain):
+    lines = pem(chain.leaf.cert).split(b"\n")
+    text = b"\n".join([lines[0], b"Comment: exported by a tool", *lines[1:]])
+    assert read_bundle(text).certificates == [chain.leaf.cert]
+
+
+def test_der_certificate(chain):
+    assert read_bundle(chain.leaf.cert.public_bytes(ENC.DER)).certificates == [chain.leaf.cert]
+
+
+@pytest.mark.parametrize("encoding", [ENC.PEM, ENC.DER])
+def test_pkcs7_bundle(chain, encoding):
+    data = pkcs7.serialize_certificates([chain.leaf.cert, chain.intermediate.cert], encoding)
+    assert set(read_bundle(data).certificates) == {chain.leaf.cert, chain.intermediate.cert}
+
+
+def test_pkcs12_without_password(chain):
+    data = pkcs12.serialize_key_and_certificates(b"x", chain.leaf.key, chain.leaf.cert, [chain.intermediate.cert], serialization.NoEncryption())
+    bundle = read_bundle(data)
+    assert bundle.certificates == [chain.leaf.cert, chain.intermediate.cert]
+    assert len(bundle.keys) == 1
+
+
+def test_pkcs12_with_password_right_wrong_and_missing(chain):
+    data = pkcs12.serialize_key_and_certificates(b"x", chain.leaf.key, chain.leaf.cert, None, serialization.BestAvailableEncryption(b"s3cret"))
+    assert read_bundle(data, b"s3cret").certificates == [chain.leaf.cert]
+    with pytest.raises(PasswordError, match="wrong password"):
+        read_bundle(data, b"nope")
+    with pytest.raises(PasswordError, match="password-protected"):
+        read_bundle(data)
+
+
+@pytest.mark.parametrize(
+    "encoding,fmt",
+    [(ENC.PEM, FMT.TraditionalOpenSSL), (ENC.PEM, FMT.PKCS8), (ENC.DER, FMT.PKCS8), (ENC.DER, FMT.TraditionalOpenSSL)],
+)
+def test_rsa_keys_pkcs1_and_pkcs8(encoding, fmt):
+    key = rsa_key()
+    data = key.private_bytes(encoding, fmt, serialization.NoEncryption())
+    assert read_bundle(data).keys[0].private_numbers() == key.private_numbers()
+
+
+def test_ec_sec1_key():
+    key = make_cert().key
+    data = key.private_bytes(ENC.PEM, FMT.TraditionalOpenSSL, serialization.NoEncryption())
+    assert b"EC PRIVATE KEY" in data
+    assert read_bundle(data).keys[0].private_numbers() == key.private_numbers()
+
+
+@pytest.mark.parametrize("fmt", [FMT.PKCS8, FMT.TraditionalOpenSSL])
+def test_encrypted_key_right_wrong_and_missing_passphrase(fmt):
+    key = rsa_key()
+    data = key.private_bytes(ENC.PEM, fmt, serialization.BestAvailableEncryption(b"pass"))
+    assert read_bundle(data, b"pass").keys[0].private_numbers() == key.private_numbers()
+    with pytest.raises(PasswordError, match="wrong passphrase"):
+        read_bundle(data, b"bad")
+    with pytest.raises(PasswordError, match="encrypted"):
+        read_bundle(data)
+
+
+def test_password_given_for_a_plain_key_is_ignored():
+    key = rsa_key()
+    data = key.private_bytes(ENC.PEM, FMT.PKCS8, serialization.NoEncryption())
+    assert read_bundle(data, b"unused").keys
+
+
+def test_certificate_request_pem(chain):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    csr = x509.CertificateSigningRequestBuilder().subject_name(chain.leaf.cert.subject).sign(chain.leaf.key, hashes.SHA256())
+    assert read_bundle(csr.public_bytes(ENC.PEM)).requests[0].subject == chain.leaf.cert.subject
+
+
+def test_input_over_one_mebibyte_is_refused_before_parsing():
+    with pytest.raises(ParseError, match="1 MiB"):
+        read_bundle(b"A" * (MAX_INPUT_BYTES + 1))
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "empty"),
+        (b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n", "no certificate"),
+        (b"hello world", "not a PEM"),
+        (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "damaged certificate"),
+        (b"-----BEGIN CERTIFICATE-----\nMIIB", "never ends"),
+        (b"\x30\x03\x02\x01\x05", "not a PEM"),
+    ],
+)
+def test_bad_input_raises_one_line_sslterm_error(data, message):
+    with pytest.raises(SslTermError, match=message) as info:
+        read_bundle(data)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,29 @@
+"""Layering is executable: headless code never loads textual, the core never loads peewee."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loaded_after(code: str) -> set[str]:
+    script = f"{code}\nimport sys\nprint(' '.join(sorted(m.split('.')[0] for m in sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True)
+    return set(result.stdout.split())
+
+
+def test_headless_commands_never_import_textual_or_rich(tmp_path):
+    modules = loaded_after(f"from sslterm.cli import main\nmain(['--db', r'{tmp_path / 'h.db'}', 'list', '--format', 'json'])")
+    assert "textual" not in modules and "rich" not in modules
+    assert "peewee" in modules  # the check above did run a real command
+
+
+def test_the_core_imports_only_the_standard_library_and_cryptography():
+    modules = loaded_after(
+        "import sslterm.core.parse, sslterm.core.certinfo, sslterm.core.validate, sslterm.core.generate, "
+        "sslterm.core.status, sslterm.core.describe, sslterm.core.discover, sslterm.core.export, sslterm.core.files"
+    )
+    assert not {"peewee", "textual", "rich", "platformdirs"} & modules
