@@ -5,15 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from typing import Any, Iterable, Sequence
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def safe(text: object) -> str:
-    """Certificate text with control characters shown as ``\\xNN`` so none reach the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+from sslterm.core.display import printable as safe
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

@@ -356,6 +356,24 @@ class Store:
             key = serialization.load_der_private_key(self.vault.decrypt(bytes(row.key_blob), row.uid), password=None)
         return Material(cert, chain, key, csr)  # type: ignore[arg-type]
 
+    def replacement_candidates(self, cert_id: int, limit: int = 200) -> list[CertificateRecord]:
+        """Live certificates (other than ``cert_id``) valid for every web-domain it serves."""
+        row = self._row(cert_id)
+        webs = [w.name for w in WebDomain.select().where(WebDomain.certificate == row)] or [row.domain]
+        wanted = set(webs) | {f"*.{w.split('.', 1)[1]}" for w in webs if "." in w}
+        select = (
+            Certificate.select(Certificate, Owner).join(Owner).switch(Certificate).join(CertificateName)
+            .where(CertificateName.name.in_(sorted(wanted)) & (Certificate.archived == False)  # noqa: E712
+                   & (Certificate.id != row.id) & Certificate.cert_pem.is_null(False))
+            .distinct().order_by(Certificate.not_after.desc()).limit(limit * 4)
+        )
+        records = []
+        for cand in select:
+            names = set(json.loads(cand.sans_json)) | {cand.domain}
+            if all(covers(names, w) for w in webs):
+                records.append(self._record(cand))
+        return records[:limit]
+
     def owners(self) -> list[str]:
         return [o.name for o in Owner.select().order_by(Owner.name)]
 

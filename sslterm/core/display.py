@@ -1,0 +1,20 @@
+"""Make untrusted text (from certificates) safe to put on a terminal."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """``text`` with control and bidi-override characters shown as ``\\xNN``/``\\uNNNN``.
+
+    Nothing from a certificate may move the cursor, set a title, or reorder
+    what the operator reads.
+    """
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, str(text))

@@ -1,0 +1,1 @@
+"""The Textual front end. Only this package (and the CLI that launches it) imports textual."""

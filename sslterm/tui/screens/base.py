@@ -1,0 +1,60 @@
+"""What every sslterm screen shares: services, background jobs and palette commands."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable, Iterable
+
+from textual.app import SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from sslterm.tui.services import Services
+
+
+def run_job(node: Any, name: str, work: Callable[[], Any], done: Callable[[Any], None] | None = None) -> Worker[Any]:
+    """Run blocking ``work`` in a thread; call ``done(result)`` back on the UI thread.
+
+    Jobs of one name are exclusive (a newer one cancels the older); failures
+    are shown by the App's single ``Worker.StateChanged`` handler.
+    """
+    callbacks = node.__dict__.setdefault("_job_callbacks", {})
+    worker = node.run_worker(work, name=name, group=name, thread=True, exclusive=True, exit_on_error=False)
+    callbacks[worker] = done
+    return worker
+
+
+def job_finished(node: Any, event: Worker.StateChanged) -> None:
+    """Dispatch a successful job's result to its callback."""
+    callbacks = node.__dict__.get("_job_callbacks", {})
+    if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+        done = callbacks.pop(event.worker, None)
+        if done is not None and event.state == WorkerState.SUCCESS:
+            done(event.worker.result)
+
+
+def binding_commands(node: Any, bindings: Iterable[Binding | tuple[str, ...]]) -> Iterable[SystemCommand]:
+    """A command-palette entry for every described binding, so every key is reachable there."""
+    for binding in bindings:
+        if not isinstance(binding, Binding) or not binding.description:
+            continue
+        key = binding.key_display or binding.key.split(",")[0]
+        yield SystemCommand(binding.description, f"key: {key}", partial(node.run_action, binding.action))
+
+
+class SslTermScreen(Screen[Any]):
+    """Base screen: holds the services and runs jobs."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def job(self, name: str, work: Callable[[], Any], done: Callable[[Any], None] | None = None) -> Worker[Any]:
+        return run_job(self, name, work, done)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        job_finished(self, event)
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        return binding_commands(self, self.BINDINGS)

@@ -1,0 +1,279 @@
+"""The home screen: every certificate, most urgent first, filtered as you type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from sslterm.core.records import CertificateRecord
+from sslterm.core.status import Bucket
+from sslterm.store import ListQuery
+from sslterm.tui.screens.base import SslTermScreen
+from sslterm.tui.widgets.cert_table import COLUMNS, CertificateTable
+from sslterm.tui.widgets.filter_bar import ORDER, FilterBar
+
+SORT_CYCLE = ["urgency", "domain", "name", "owner", "type", "created_at", "updated_at"]
+SEARCH_DEBOUNCE = 0.12
+
+
+@dataclass(frozen=True)
+class Page:
+    """One fetched window of the list, with the counts around it."""
+
+    query: ListQuery
+    offset: int
+    rows: list[CertificateRecord]
+    counts: dict[Bucket, int]
+    cursor: int
+    inventory_empty: bool
+    now: datetime
+
+    @property
+    def total(self) -> int:
+        return self.counts[self.query.bucket]
+
+
+class CertificateListScreen(SslTermScreen):
+    """Certificates paged from SQLite; the table never holds more than a screenful."""
+
+    CSS_PATH = "../styles/cert_list.tcss"
+    BINDINGS = [
+        Binding("enter", "open", "Detail", show=False),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("h", "history", "History"),
+        Binding("a", "add", "Add"),
+        Binding("c", "change", "Change"),
+        Binding("d", "delete", "Delete"),
+        Binding("x", "download", "Download"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "reverse", "Reverse sort", show=False),
+        Binding("1", "bucket('all')", "All", show=False),
+        Binding("2", "bucket('expired')", "Expired", show=False),
+        Binding("3", "bucket('valid')", "Valid", show=False),
+        Binding("4", "bucket('7d')", "7 days", show=False),
+        Binding("5", "bucket('30d')", "30 days", show=False),
+        Binding("D", "demo", "Load demo data", show=False),
+        Binding("escape", "clear_search", "Clear search", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    table = getters.query_one(CertificateTable)
+    search = getters.query_one("#search", Input)
+    filter_bar = getters.query_one(FilterBar)
+    status_line = getters.query_one("#status-line", Static)
+    empty = getters.query_one("#empty", Static)
+
+    def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(services)
+        self.query_state = ListQuery()
+        self.page: Page | None = None
+        self._debounce: Timer | None = None
+        self.last_check: str = ""
+
+    def compose(self) -> ComposeResult:
+        yield FilterBar()
+        yield Input(placeholder="/ search by domain (CN and SANs)", id="search")
+        with Vertical(id="body"):
+            yield CertificateTable(id="certificates")
+            yield Static(EMPTY_TEXT, id="empty")
+        yield Static(id="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.call_after_refresh(self.reload)
+
+    # ------------------------------------------------------------- loading
+
+    def reload(self, cursor: int = 0) -> None:
+        """Fetch counts and the window holding ``cursor`` in a worker."""
+        query, size = self.query_state, self.table.page_size
+        offset = max(0, cursor - size + 1) if cursor >= size else 0
+        self._fetch(query, offset, size, cursor)
+
+    def _fetch(self, query: ListQuery, offset: int, limit: int, cursor: int) -> None:
+        store, now = self.services.store, self.services.now()
+
+        def work() -> Page:
+            counts = store.counts(query, now)
+            total = counts[query.bucket]
+            start = min(offset, max(0, total - limit))
+            rows = store.list(query, now, limit=limit, offset=start)
+            empty = counts[Bucket.ALL] == 0 and (not (query.search or query.owner) or store.count(ListQuery(), now) == 0)
+            return Page(query, start, rows, counts, min(cursor, max(total - 1, 0)), empty, now)
+
+        self.job("list-page", work, self._show)
+
+    def _show(self, page: Page) -> None:
+        if page.query != self.query_state:
+            return  # a newer query is on its way
+        self.page = page
+        self.table.show_page(page.offset, page.rows, page.total, page.cursor, page.now)
+        self.filter_bar.show(page.counts, page.query.bucket)
+        self.table.display = not page.inventory_empty
+        self.empty.display = page.inventory_empty
+        self._update_status()
+
+    def _update_status(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        q = page.query
+        where = f"row {self.table.absolute_cursor + 1:,} of {page.total:,}" if page.total else "no certificate matches"
+        label = next((c[1] for c in COLUMNS if c[3] == q.sort), "urgency") if q.sort != "urgency" else "urgency"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {where} · sort: {label} {'↓' if q.descending else '↑'}")
+        if q.search:
+            text.append(" · search: ")
+            text.append(q.search, style="bold")
+        if self.last_check:
+            text.append(f" · {self.last_check}", style="dim")
+        self.status_line.update(text)
+
+    def set_query(self, query: ListQuery) -> None:
+        self.query_state = query
+        self.reload(0)
+
+    @on(CertificateTable.PageRequested)
+    def _page_requested(self, event: CertificateTable.PageRequested) -> None:
+        self._fetch(self.query_state, event.offset, event.limit, event.cursor)
+
+    @on(CertificateTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._update_status()
+
+    @on(CertificateTable.HeaderSelected)
+    def _header_selected(self, event: CertificateTable.HeaderSelected) -> None:
+        sort = next((c[3] for c in COLUMNS if c[0] == event.column_key.value), "urgency")
+        same = self.query_state.sort == sort
+        self.set_query(self.query_state.with_(sort=sort, descending=not self.query_state.descending if same else False))
+
+    # ------------------------------------------------------------- search
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self.set_query(self.query_state.with_(search=value)))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.table.focus()
+
+    def action_search(self) -> None:
+        self.search.focus()
+
+    def action_clear_search(self) -> None:
+        if self.search.value or self.query_state.search:
+            self.search.value = ""
+            if self._debounce is not None:
+                self._debounce.stop()
+            self.set_query(self.query_state.with_(search=""))
+        self.table.focus()
+
+    # ------------------------------------------------------------- filters and sort
+
+    def action_bucket(self, value: str) -> None:
+        self.set_query(self.query_state.with_(bucket=Bucket(value)))
+
+    def action_sort(self) -> None:
+        index = SORT_CYCLE.index(self.query_state.sort) if self.query_state.sort in SORT_CYCLE else 0
+        self.set_query(self.query_state.with_(sort=SORT_CYCLE[(index + 1) % len(SORT_CYCLE)], descending=False))
+
+    def action_reverse(self) -> None:
+        self.set_query(self.query_state.with_(descending=not self.query_state.descending))
+
+    def action_refresh(self) -> None:
+        self.reload(self.table.absolute_cursor)
+        refresh = getattr(self.app, "run_checks_now", None)
+        if refresh is not None:
+            refresh()
+
+    # ------------------------------------------------------------- actions on the selection
+
+    def _selected(self) -> CertificateRecord | None:
+        record = self.table.selected
+        if record is None:
+            self.notify("No certificate selected.", severity="warning")
+        return record
+
+    @on(CertificateTable.CertificateChosen)
+    def _chosen(self, event: CertificateTable.CertificateChosen) -> None:
+        self.open_detail(event.record)
+
+    def action_open(self) -> None:
+        if (record := self._selected()) is not None:
+            self.open_detail(record)
+
+    def open_detail(self, record: CertificateRecord) -> None:
+        from sslterm.tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(self.services, record.id), lambda _: self.reload(self.table.absolute_cursor))
+
+    def action_history(self) -> None:
+        from sslterm.tui.screens.history import HistoryScreen
+
+        if (record := self._selected()) is not None:
+            self.app.push_screen(HistoryScreen(self.services, record.domain), lambda _: self.reload(self.table.absolute_cursor))
+
+    def action_change(self) -> None:
+        from sslterm.tui.screens.change import ChangeScreen
+
+        if (record := self._selected()) is not None:
+            self.app.push_screen(ChangeScreen(self.services, record.id), lambda _: self.reload(self.table.absolute_cursor))
+
+    def action_delete(self) -> None:
+        from sslterm.tui.screens.actions import confirm_delete
+
+        if (record := self._selected()) is not None:
+            confirm_delete(self, record, lambda: self.reload(self.table.absolute_cursor))
+
+    def action_download(self) -> None:
+        from sslterm.tui.screens.actions import start_download
+
+        if (record := self._selected()) is not None:
+            start_download(self, record)
+
+    def action_add(self) -> None:
+        add = getattr(self.app, "open_wizard", None)
+        if add is None:
+            self.notify("Adding from the TUI is not available in this build; use 'sslterm new' or 'sslterm import'.", severity="warning")
+            return
+        add(self)
+
+    def action_help(self) -> None:
+        from sslterm.tui.screens.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, title="Certificate list"))
+
+    def action_demo(self) -> None:
+        if self.page is None or not self.page.inventory_empty:
+            self.notify("Demo data loads only into an empty inventory.", severity="warning")
+            return
+        from sslterm.store.demo import load_demo
+
+        store, now = self.services.store, self.services.now()
+        self.notify("Loading demo data…")
+        self.job("demo", lambda: load_demo(store, now), lambda count: (self.notify(f"Loaded {count} demo certificates."), self.reload()))
+
+
+EMPTY_TEXT = Text.assemble(
+    ("No certificates yet.\n\n", "bold"),
+    "  a   add a certificate (self-signed, request, existing, from a live server)\n",
+    "  D   load demo data to look around\n\n",
+    "From a shell:\n",
+    "  sslterm import /etc/letsencrypt/live      import a folder of certificates\n",
+    "  sslterm new self-signed --domain example.com\n",
+    "  sslterm demo                              fill this database with demo data\n",
+)

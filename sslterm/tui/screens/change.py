@@ -1,0 +1,139 @@
+"""Change certificate: edit the web-domains it serves, or replace it with another one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from sslterm.core.errors import InputError
+from sslterm.core.names import normalize_domain, to_unicode
+from sslterm.core.records import CertificateRecord
+from sslterm.tui.screens.base import SslTermScreen
+from sslterm.tui.screens.dialogs import ConfirmDialog
+from sslterm.tui.services import Services
+from sslterm.tui.text import date, expire_day_text, plain, status_text
+
+
+@dataclass(frozen=True)
+class ChangeData:
+    record: CertificateRecord
+    candidates: list[CertificateRecord]
+
+
+class ChangeScreen(SslTermScreen):
+    """ISPmanager's 'Change certificate': web-domains and replacement."""
+
+    CSS_PATH = "../styles/change.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "focus_add", "Add web-domain"),
+        Binding("delete", "remove", "Remove web-domain", key_display="Del"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    webs = getters.query_one("#web-domains", DataTable)
+    candidates = getters.query_one("#candidates", DataTable)
+    new_domain = getters.query_one("#new-domain", Input)
+    error = getters.query_one("#new-domain-error", Label)
+
+    def __init__(self, services: Services, cert_id: int) -> None:
+        super().__init__(services)
+        self.cert_id = cert_id
+        self.data: ChangeData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="change-title")
+        yield Label("Web-domains served by this certificate (Del removes the selected one)")
+        yield DataTable(id="web-domains", cursor_type="row")
+        yield Input(placeholder="a: add a web-domain, e.g. www.example.com", id="new-domain")
+        yield Label("", id="new-domain-error", classes="field-error")
+        yield Label("Replace with: certificates valid for all these web-domains (Enter to replace)")
+        yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.webs.add_column("Web-domain", key="name")
+        self.candidates.add_columns("ID", "SSL domain", "Name", "Expire Day", "Status", "Expired Date", "Owner")
+        self.load()
+
+    def load(self) -> None:
+        store, cert_id = self.services.store, self.cert_id
+        self.job("change", lambda: ChangeData(store.get(cert_id), store.replacement_candidates(cert_id)), self._show)
+
+    def _show(self, data: ChangeData) -> None:
+        now = self.services.now()
+        self.data = data
+        record = data.record
+        self.query_one("#change-title", Static).update(Text.assemble(("Change certificate ", "bold"), f"#{record.id} ", plain(record.name)))
+        self.webs.clear()
+        for name in record.web_domains:
+            self.webs.add_row(plain(to_unicode(name)), key=name)
+        self.candidates.clear()
+        for c in data.candidates:
+            self.candidates.add_row(plain(c.id), plain(to_unicode(c.domain)), plain(c.name), expire_day_text(c, now), status_text(c, now), date(c.not_after), plain(c.owner), key=str(c.id))
+        if not self.webs.has_focus and not self.candidates.has_focus and not self.new_domain.has_focus:
+            self.webs.focus()
+
+    def action_focus_add(self) -> None:
+        self.new_domain.focus()
+
+    @on(Input.Blurred, "#new-domain")
+    def _validate_on_leave(self, event: Input.Blurred) -> None:
+        self._check(event.value, quiet_if_empty=True)
+
+    def _check(self, value: str, quiet_if_empty: bool = False) -> str | None:
+        if quiet_if_empty and not value.strip():
+            self.error.update("")
+            return None
+        try:
+            name = normalize_domain(value, field="web-domain")
+        except InputError as exc:
+            self.error.update(Text(str(exc)))
+            return None
+        self.error.update("")
+        return name
+
+    @on(Input.Submitted, "#new-domain")
+    def _add(self, event: Input.Submitted) -> None:
+        name = self._check(event.value)
+        if name is None or self.data is None:
+            return
+        store, now, cert_id = self.services.store, self.services.now(), self.cert_id
+        self.new_domain.value = ""
+        self.job("web-domain", lambda: store.attach_web_domain(cert_id, name, now), lambda _: (self.notify(f"{name} now served by this certificate.", markup=False), self.load()))
+
+    def action_remove(self) -> None:
+        if self.data is None or not self.webs.has_focus or not self.data.record.web_domains:
+            return
+        name = self.data.record.web_domains[self.webs.cursor_row]
+        remaining = [w for w in self.data.record.web_domains if w != name]
+        store, now, cert_id = self.services.store, self.services.now(), self.cert_id
+        self.job("web-domain", lambda: store.set_web_domains(cert_id, remaining, now), lambda _: (self.notify(f"{name} removed.", markup=False), self.load()))
+
+    @on(DataTable.RowSelected, "#candidates")
+    def _replace(self, event: DataTable.RowSelected) -> None:
+        if self.data is None:
+            return
+        other = self.data.candidates[event.cursor_row]
+        record = self.data.record
+        question = Text.assemble(
+            "Replace ", f"#{record.id} ", plain(record.name), " with ", f"#{other.id} ", plain(other.name), "?\n\n",
+            "These web-domains move to it: ", plain(", ".join(record.web_domains) or "none"),
+        )
+        store, now = self.services.store, self.services.now()
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.job("replace", lambda: store.replace(record.id, other.id, now), lambda _: (self.notify(f"Web-domains moved to certificate {other.id}."), self.load()))
+
+        self.app.push_screen(ConfirmDialog(question, "Replace"), answered)
+
+    def action_help(self) -> None:
+        from sslterm.tui.screens.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, title="Change certificate"))

@@ -1,0 +1,147 @@
+"""Certificate information: everything inspected and validated, read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from rich.table import Table
+from rich.text import Text
+from textual import getters
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from sslterm.core.describe import Section, describe, sections
+from sslterm.core.records import CertificateRecord, HistoryEvent, iso
+from sslterm.tui.screens.base import SslTermScreen
+from sslterm.tui.services import Services
+from sslterm.tui.text import STATUS_STYLE, plain
+
+SEVERITY_STYLE = {"ERROR": "bold red", "WARNING": "#ffaf00", "OK": "green", "INFO": "dim"}
+
+
+@dataclass(frozen=True)
+class DetailData:
+    record: CertificateRecord
+    sections: list[Section]
+    events: list[HistoryEvent]
+    pem: str
+
+
+def section_table(title: str, rows: list[tuple[str, str]]) -> Table:
+    """A titled two-column table; values are literal text."""
+    table = Table(title=Text(title, style="bold"), title_justify="left", show_header=False, box=None, padding=(0, 1), expand=True)
+    table.add_column("field", style="dim", no_wrap=True, width=20)
+    table.add_column("value", ratio=1, overflow="fold")
+    for key, value in rows:
+        style = SEVERITY_STYLE.get(key, "")
+        table.add_row(plain(key, style), Text(plain(value).plain, style=style if title == "Findings" else "", overflow="fold"))
+    return table
+
+
+class DetailScreen(SslTermScreen):
+    """Read-only 'Certificate information'; the private key is never shown here."""
+
+    CSS_PATH = "../styles/detail.tcss"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("p", "toggle_pem", "PEM"),
+        Binding("y", "copy_pem", "Copy PEM"),
+        Binding("h", "history", "History"),
+        Binding("c", "change", "Change"),
+        Binding("x", "download", "Download"),
+        Binding("d", "delete", "Delete"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    body = getters.query_one("#detail-body", VerticalScroll)
+    pem_view = getters.query_one("#pem", Static)
+
+    def __init__(self, services: Services, cert_id: int) -> None:
+        super().__init__(services)
+        self.cert_id = cert_id
+        self.data: DetailData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        with VerticalScroll(id="detail-body"):
+            yield Static(id="sections")
+            yield Static(id="pem")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.pem_view.display = False
+        self.body.focus()
+        self.load()
+
+    def load(self) -> None:
+        store, now, cert_id = self.services.store, self.services.now(), self.cert_id
+
+        def work() -> DetailData:
+            record = store.get(cert_id)
+            material = store.material(cert_id)
+            description = describe(record, material.certificate, material.chain, now)
+            if material.certificate is not None:
+                pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [material.certificate, *material.chain])
+            else:
+                pem = material.request.public_bytes(serialization.Encoding.PEM).decode() if material.request else ""
+            return DetailData(record, sections(description, now), store.events_for(cert_id, 8), pem)
+
+        self.job("detail", work, self._show)
+
+    def _show(self, data: DetailData) -> None:
+        self.data = data
+        now = self.services.now()
+        record = data.record
+        title = Text.assemble(("Certificate information: ", "bold"), plain(record.name), "  ", plain(record.status(now).label, STATUS_STYLE[record.status(now)]))
+        self.query_one("#detail-title", Static).update(title)
+        tables = [section_table(t, rows) for t, rows in data.sections]
+        events = [(iso(e.at) or "", f"{e.kind} by {e.user}" + (f" ({e.domain})" if e.domain else "") + (f": {e.detail}" if e.detail else "")) for e in data.events]
+        tables.append(section_table("Latest history", events or [("", "no events")]))
+        from rich.console import Group
+
+        self.query_one("#sections", Static).update(Group(*tables))
+        self.pem_view.update(Text(data.pem))
+
+    def action_toggle_pem(self) -> None:
+        self.pem_view.display = not self.pem_view.display
+        if self.pem_view.display:
+            self.body.scroll_to_widget(self.pem_view)
+
+    def action_copy_pem(self) -> None:
+        if self.data is None or not self.data.pem:
+            return
+        self.app.copy_to_clipboard(self.data.pem)
+        what = "request" if self.data.record.not_after is None else "certificate and chain"
+        self.notify(f"PEM of the {what} copied to the clipboard (OSC 52).")
+
+    def action_history(self) -> None:
+        from sslterm.tui.screens.history import HistoryScreen
+
+        if self.data:
+            self.app.push_screen(HistoryScreen(self.services, self.data.record.domain))
+
+    def action_change(self) -> None:
+        from sslterm.tui.screens.change import ChangeScreen
+
+        if self.data:
+            self.app.push_screen(ChangeScreen(self.services, self.cert_id), lambda _: self.load())
+
+    def action_download(self) -> None:
+        from sslterm.tui.screens.actions import start_download
+
+        if self.data:
+            start_download(self, self.data.record)
+
+    def action_delete(self) -> None:
+        from sslterm.tui.screens.actions import confirm_delete
+
+        if self.data and not self.data.record.archived:
+            confirm_delete(self, self.data.record, lambda: self.app.pop_screen())
+
+    def action_help(self) -> None:
+        from sslterm.tui.screens.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, title="Certificate information"))

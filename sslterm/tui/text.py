@@ -1,0 +1,43 @@
+"""Rich ``Text`` for the screens: untrusted strings never become markup or escapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from sslterm.core.display import printable
+from sslterm.core.records import CertificateRecord
+from sslterm.core.status import Status
+
+STATUS_STYLE = {Status.EXPIRED: "bold red", Status.VALID: "green", Status.NOT_YET_VALID: "yellow", Status.PENDING: "cyan"}
+URGENCY_STYLE = {"critical": "bold red", "warning": "bold #ffaf00", "ok": ""}
+
+
+def plain(value: object, style: str = "") -> Text:
+    """Literal text: no markup parsed, control characters made visible."""
+    text = Text(printable("" if value is None else value), no_wrap=True, overflow="ellipsis")
+    if style:
+        text.stylize(style)  # a span, not a base style: DataTable pads base-styled cells
+    return text
+
+
+def date(moment: datetime | None) -> Text:
+    return plain(moment.strftime("%Y-%m-%d") if moment else "—")
+
+
+def status_text(record: CertificateRecord, now: datetime) -> Text:
+    status = record.status(now)
+    label = status.label + (" (archived)" if record.archived else "")
+    return plain(label, STATUS_STYLE[status])
+
+
+def expire_day_text(record: CertificateRecord, now: datetime) -> Text:
+    """'N/A' in red when expired; the day count in red within 7 days, amber within 30."""
+    status = record.status(now)
+    if status is Status.EXPIRED:
+        return plain("N/A", "bold red")
+    days = record.days_left(now)
+    if days is None:
+        return plain("—")
+    return plain(f"{days}d", URGENCY_STYLE[record.urgency(now)])
