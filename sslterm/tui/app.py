@@ -6,12 +6,11 @@ from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from sslterm.core.clock import Clock
-from sslterm.core.errors import SslTermError
 from sslterm.store import Store
-from sslterm.tui.screens.base import SslTermScreen
+from sslterm.tui.screens.base import SslTermScreen, job_finished
 from sslterm.tui.screens.cert_list import CertificateListScreen
 from sslterm.tui.services import Services
 
@@ -35,12 +34,8 @@ class SslTermApp(App[None]):
             yield from screen.palette_commands()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place a failed job becomes a visible, one-line error."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        text = str(error) if isinstance(error, SslTermError) else f"{type(error).__name__}: {' '.join(str(error).split())}"
-        self.notify(text, title="Error", severity="error", markup=False, timeout=8)
+        """App-level jobs (the checker) report like screen jobs: results dispatched, errors shown."""
+        job_finished(self, event)
 
 
 def make_app(store: Store, clock: Clock) -> SslTermApp:

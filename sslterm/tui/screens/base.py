@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from sslterm.core.errors import SslTermError
 from sslterm.tui.services import Services
 
 
@@ -25,13 +26,25 @@ def run_job(node: Any, name: str, work: Callable[[], Any], done: Callable[[Any],
     return worker
 
 
+def error_text(error: BaseException | None) -> str:
+    """One line for any failure: our own errors as they are, anything else with its type."""
+    if isinstance(error, SslTermError):
+        return str(error)
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
 def job_finished(node: Any, event: Worker.StateChanged) -> None:
-    """Dispatch a successful job's result to its callback."""
+    """Dispatch a successful job's result to its callback; show a failed job's error.
+
+    ``Worker.StateChanged`` does not bubble, so every node that runs jobs calls this.
+    """
     callbacks = node.__dict__.get("_job_callbacks", {})
     if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
         done = callbacks.pop(event.worker, None)
         if done is not None and event.state == WorkerState.SUCCESS:
             done(event.worker.result)
+    if event.state == WorkerState.ERROR:
+        node.app.notify(error_text(event.worker.error), title="Error", severity="error", markup=False, timeout=8)
 
 
 def binding_commands(node: Any, bindings: Iterable[Binding | tuple[str, ...]]) -> Iterable[SystemCommand]:

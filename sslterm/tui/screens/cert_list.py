@@ -273,7 +273,7 @@ EMPTY_TEXT = Text.assemble(
     "  a   add a certificate (self-signed, request, existing, from a live server)\n",
     "  D   load demo data to look around\n\n",
     "From a shell:\n",
-    "  sslterm import /etc/letsencrypt/live      import a folder of certificates\n",
+    "  sslterm import /etc/letsencrypt/live    import a folder\n",
     "  sslterm new self-signed --domain example.com\n",
-    "  sslterm demo                              fill this database with demo data\n",
+    "  sslterm demo                            load demo data\n",
 )

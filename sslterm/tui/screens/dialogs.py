@@ -30,8 +30,8 @@ class ConfirmDialog(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(self.question, classes="dialog-question")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.yes_label} (y)", id="yes", variant="error")
-                yield Button("No (n)", id="no")
+                yield Button(f"{self.yes_label} (y)", id="yes", variant="error", compact=True)
+                yield Button("No (n)", id="no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -68,16 +68,16 @@ class DownloadDialog(ModalScreen["DownloadRequest | None"]):
         with Vertical(classes="dialog"):
             yield Static(self.title_text, classes="dialog-question")
             yield Label("Directory")
-            yield Input(str(self.directory), id="directory")
+            yield Input(str(self.directory), id="directory", compact=True)
             yield Label("", id="directory-error", classes="field-error")
-            with RadioSet(id="format"):
-                yield RadioButton("PEM files (.crt, .chain.crt, .fullchain.crt)", value=True, id="pem")
-                yield RadioButton("PFX / PKCS#12 (.pfx)", id="pfx")
-                yield RadioButton("DER (.der, .chain.p7b)", id="der")
-            yield Checkbox("Include private key (written 0600)", id="with-key", disabled=not self.has_key)
+            with RadioSet(id="format", compact=True):
+                yield RadioButton("PEM files (.crt, .chain.crt, .fullchain.crt)", value=True, id="pem", compact=True)
+                yield RadioButton("PFX / PKCS#12 (.pfx)", id="pfx", compact=True)
+                yield RadioButton("DER (.der, .chain.p7b)", id="der", compact=True)
+            yield Checkbox("Include private key (written 0600)", id="with-key", disabled=not self.has_key, compact=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Download", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Download", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -111,17 +111,19 @@ class HelpScreen(ModalScreen[None]):
         self.title_text = title
 
     def compose(self) -> ComposeResult:
-        table = Table(show_header=True, header_style="bold", box=None, expand=False)
-        table.add_column("Key")
-        table.add_column("Action")
-        for binding in self.bindings_list:
-            table.add_row(binding.key_display or binding.key.replace(",", " / "), binding.description)
-        table.add_row("↑ ↓ PgUp PgDn Home End", "Move")
-        table.add_row("ctrl+p", "Command palette (every action)")
+        entries = [(b.key_display or b.key.replace(",", "/"), b.description) for b in self.bindings_list]
+        entries += [("↑↓ PgUp PgDn", "Move"), ("Home End", "First / last"), ("ctrl+p", "Command palette")]
+        half = (len(entries) + 1) // 2
+        table = Table(show_header=False, box=None, expand=True, padding=(0, 1))
+        for _ in range(2):
+            table.add_column(style="bold #ffaf00", no_wrap=True)
+            table.add_column(no_wrap=True)
+        for left, right in zip(entries[:half], [*entries[half:], ("", "")]):
+            table.add_row(*left, *right)
         with Vertical(classes="dialog help"):
             yield Static(Text(f"{self.title_text}: keys", style="bold"))
             yield Static(table)
-            yield Static(Text("Esc closes this help.", style="dim"))
+            yield Static(Text("Esc closes this help. Every action is also in the command palette.", style="dim"))
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

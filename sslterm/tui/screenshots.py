@@ -1,0 +1,110 @@
+"""Generate the SVGs in ``screenshots/`` from demo data at a fixed time and size.
+
+Run ``python -m sslterm.tui.screenshots [OUT_DIR]``. The same scenes pin the
+snapshot tests, so what the README shows is what the tests check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Union
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from sslterm.core.clock import FixedClock
+from sslterm.store import Store
+from sslterm.store.demo import load_demo
+from sslterm.tui.app import SslTermApp, make_app
+
+SCREENSHOT_NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
+SCREENSHOT_SIZE = (100, 30)
+Step = Union[str, Callable[[Pilot[Any]], Awaitable[None]]]
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for timers, workers and the repaint that follows."""
+    await pilot.pause(0.2)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _set_directory(pilot: Pilot[Any]) -> None:
+    pilot.app.screen.query_one("#directory", Input).value = "/srv/certs"
+    await pilot.pause()
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A named state of the app, reached by key presses (and small helpers) from the list."""
+
+    name: str
+    title: str
+    steps: tuple[Step, ...] = field(default=())
+    demo: bool = True
+
+
+SCENES = [
+    Scene("list", "Certificate list, most urgent first"),
+    Scene("list-7-days", "Status filter: 7 days", ("4",)),
+    Scene("search", "Search by domain as you type", ("slash", *"shop")),
+    Scene("detail", "Certificate information", ("down", "down", "down", "enter")),
+    Scene("detail-pem", "Certificate information with its PEM", ("down", "enter", "p", "end")),
+    Scene("history", "Per-domain history", ("down", "down", "down", "down", "down", "down", "down", "h")),
+    Scene("change", "Change certificate: web-domains and replacement", ("down", "down", "down", "down", "down", "down", "down", "c")),
+    Scene("delete-confirm", "Delete asks first", ("d",)),
+    Scene("download", "Download: directory, format, private key only on request", ("x", _set_directory)),
+    Scene("help", "Every key", ("question_mark",)),
+    Scene("empty", "An empty inventory says how to start", demo=False),
+]
+
+
+def build_app(db_path: Path, demo: bool = True) -> SslTermApp:
+    """A store at ``db_path`` (with demo data at the fixed time) and the App on it."""
+    store = Store.open(db_path, user="operator")
+    if demo:
+        load_demo(store, SCREENSHOT_NOW)
+    return make_app(store, FixedClock(SCREENSHOT_NOW))
+
+
+async def play(pilot: Pilot[Any], scene: Scene) -> None:
+    """Perform a scene's steps, settling after each."""
+    await settle(pilot)
+    for step in scene.steps:
+        if isinstance(step, str):
+            await pilot.press(step)
+        else:
+            await step(pilot)
+    await settle(pilot)
+
+
+async def capture(scene: Scene, out_dir: Path, size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = build_app(Path(tmp) / "screens.db", scene.demo)
+        async with app.run_test(size=size) as pilot:
+            await play(pilot, scene)
+            target = out_dir / f"{scene.name}.svg"
+            app.save_screenshot(filename=target.name, path=str(out_dir))
+        app.services.store.close()
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    out_dir = Path(args[0]) if args else Path("screenshots")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for scene in SCENES:
+        path = asyncio.run(capture(scene, out_dir))
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""The list screen driven through the keyboard, asserting on the screen and the database."""
+
+from __future__ import annotations
+
+from sslterm.core.status import Bucket
+from sslterm.store import ListQuery
+from sslterm.tui.screens.cert_list import CertificateListScreen
+from sslterm.tui.screens.detail import DetailScreen
+from sslterm.tui.screens.history import HistoryScreen
+from sslterm.tui.widgets.cert_table import CertificateTable
+from tests.factories import NOW
+from tests.tui.conftest import SIZE, add, screen_text, settle
+
+
+def visible(app) -> list[str]:
+    table = app.screen.query_one(CertificateTable)
+    return [r.domain for r in table.page]
+
+
+def cell(app, row: int, column: str):
+    table = app.screen.query_one(CertificateTable)
+    return table.get_cell_at((row, [c.key.value for c in table.ordered_columns].index(column)))
+
+
+async def test_most_urgent_first_with_counts_and_colours(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert visible(app) == ["expired.example", "three.example", "twenty.example", "ninety.example", "xn--bcher-kva.example"]
+        bar = str(app.screen.query_one("FilterBar").render())
+        for fragment in ("All 5", "Expired 1", "Valid 4", "7 days 1", "30 days 2"):
+            assert fragment in bar
+        assert cell(app, 0, "expire_day").plain == "N/A" and "red" in str(cell(app, 0, "expire_day").spans[0].style)
+        assert cell(app, 0, "status").plain == "Expired"
+        assert cell(app, 1, "expire_day").plain == "3d" and "red" in str(cell(app, 1, "expire_day").spans[0].style)
+        assert cell(app, 2, "expire_day").plain == "20d" and "#ffaf00" in str(cell(app, 2, "expire_day").spans[0].style)
+        assert cell(app, 3, "expire_day").spans == [] and cell(app, 3, "status").plain == "Valid"
+        assert cell(app, 4, "domain").plain == "bücher.example"
+
+
+async def test_keys_1_to_5_switch_the_status_filter(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        expected = {"2": ["expired.example"], "4": ["three.example"], "5": ["three.example", "twenty.example"],
+                    "3": ["three.example", "twenty.example", "ninety.example", "xn--bcher-kva.example"], "1": list(inventory)}
+        for key, domains in expected.items():
+            await pilot.press(key)
+            await settle(pilot)
+            assert visible(app) == domains, key
+
+
+async def test_search_filters_as_you_type_combines_with_filter_and_escape_clears(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "W", "W", "W")
+        await settle(pilot, 0.3)
+        assert visible(app) == ["twenty.example"]  # matches a SAN, case-insensitively
+        await pilot.press("escape")
+        await settle(pilot, 0.3)
+        assert len(visible(app)) == 5 and app.screen.query_one("#search").value == ""
+        await pilot.press("slash", *"bücher")
+        await settle(pilot, 0.3)
+        assert visible(app) == ["xn--bcher-kva.example"]
+        await pilot.press("enter", "2")
+        await settle(pilot)
+        assert visible(app) == []
+        assert "no certificate matches" in str(app.screen.query_one("#status-line").render())
+
+
+async def test_enter_opens_detail_and_escape_returns(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert app.screen.data.record.domain == "three.example"
+        for fragment in ("Certificate information", "three.example", "Expire Day", "3 days", "SHA-256", "Issuer", "Findings", "Latest history", "imported"):
+            assert fragment in text, fragment
+        assert "PRIVATE KEY" not in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CertificateListScreen)
+
+
+async def test_h_opens_the_domain_history(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        assert [e.kind for e in app.screen.events] == ["domain_attached", "imported"]
+
+
+async def test_delete_asks_then_archives(app, inventory, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert "expired.example" in str(app.screen.query_one(".dialog-question").render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert not store.get(inventory["expired.example"].id).archived
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert store.get(inventory["expired.example"].id).archived
+        assert visible(app)[0] == "three.example"
+        assert [e.kind for e in store.history("expired.example")][0] == "deleted"
+
+
+async def test_r_refreshes_what_another_process_changed(app, inventory, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        add(store, "late.example", -1, serial=77)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "late.example" in visible(app)
+
+
+async def test_sort_keys_and_header_click(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("s")  # by domain
+        await settle(pilot)
+        assert visible(app) == sorted(inventory)
+        await pilot.press("S")
+        await settle(pilot)
+        assert visible(app) == sorted(inventory, reverse=True)
+
+
+async def test_paging_holds_only_a_screenful_and_matches_a_plain_query(store):
+    from sslterm.core.clock import FixedClock
+    from sslterm.tui.app import make_app
+
+    for i in range(120):
+        add(store, f"host{i:03d}.example", (i * 7) % 400 - 20, key=False, serial=i + 1)
+    app = make_app(store, FixedClock(NOW))
+    everything = [r.domain for r in store.list(ListQuery(), NOW)]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CertificateTable)
+        size = table.page_size
+        assert table.row_count == size < 120
+        assert visible(app) == everything[:size]
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert table.selected.domain == everything[size]
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.selected.domain == everything[-1] and visible(app) == everything[-size:]
+        await pilot.press("up")
+        await settle(pilot)
+        assert table.selected.domain == everything[-2]
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.selected.domain == everything[0] and table.row_count == size
+        for _ in range(size + 2):
+            await pilot.press("down")
+        await settle(pilot)
+        assert table.selected.domain == everything[size + 2]
+        assert "row" in str(app.screen.query_one("#status-line").render())
+
+
+async def test_empty_inventory_says_how_to_add_and_loads_demo_data(app, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        empty = app.screen.query_one("#empty")
+        assert empty.display and "sslterm import" in str(empty.render())
+        await pilot.press("D")
+        await settle(pilot)
+        assert store.count(ListQuery(), NOW) >= 50
+        assert not empty.display and len(visible(app)) > 10
+
+
+async def test_help_and_palette_reach_every_key(app, inventory):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Detail", "History", "Add", "Change", "Delete", "Download", "Refresh", "Help", "Quit", "Search"} <= titles
+        await pilot.press("question_mark")
+        await settle(pilot)
+        help_text = screen_text(app)
+        for word in ("History", "Delete", "Download", "Quit"):
+            assert word in help_text
+        await pilot.press("escape")
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_counts_follow_the_status_buckets_from_sql(app, inventory, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        page = app.screen.page
+        assert page.counts == store.counts(ListQuery(), NOW)
+        assert page.counts[Bucket.DAYS_30] == 2

@@ -1,0 +1,150 @@
+"""Detail, history, change and download, driven through the keyboard."""
+
+from __future__ import annotations
+
+import stat
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from textual.widgets import Checkbox, Input
+
+from sslterm.tui.screens.change import ChangeScreen
+from sslterm.tui.screens.detail import DetailScreen
+from sslterm.tui.screens.dialogs import DownloadDialog
+from sslterm.tui.screens.history import HistoryScreen
+from tests.factories import NOW
+from tests.tui.conftest import SIZE, add, screen_text, settle
+
+
+async def open_detail(pilot, downs: int = 0):
+    for _ in range(downs):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DetailScreen)
+
+
+async def test_detail_pem_is_viewable_and_copyable_and_the_key_is_never_shown(app, inventory, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_detail(pilot, 1)
+        screen = app.screen
+        assert not screen.pem_view.display
+        await pilot.press("p")
+        await pilot.pause()
+        assert screen.pem_view.display
+        pem = store.material(inventory["three.example"].id).certificate.public_bytes(serialization.Encoding.PEM).decode()
+        assert pem.strip() in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.clipboard == screen.data.pem and "BEGIN CERTIFICATE" in app.clipboard
+        assert "PRIVATE KEY" not in screen_text(app) and "PRIVATE KEY" not in app.clipboard
+
+
+async def test_history_row_downloads_that_version(app, store, tmp_path):
+    old = add(store, "v.example", -5, serial=1)
+    new_issued = __import__("tests.factories", fromlist=["make_cert"]).make_cert("v.example", serial=2)
+    store.renew(old.id, new_issued.cert, [], new_issued.key, NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        kinds = [(e.kind, e.certificate.id) for e in app.screen.events]
+        assert kinds[:2] == [("renewed", 2), ("renewed", 1)]
+        await pilot.press("down", "x")  # the old, archived version
+        await settle(pilot)
+        assert isinstance(app.screen, DownloadDialog)
+        app.screen.query_one("#directory", Input).value = str(tmp_path / "dl")
+        await pilot.press("enter")
+        await settle(pilot)
+    written = sorted(p.name for p in (tmp_path / "dl").iterdir())
+    assert written == ["v.example.chain.crt", "v.example.crt", "v.example.fullchain.crt"]
+    cert = x509.load_pem_x509_certificate((tmp_path / "dl" / "v.example.crt").read_bytes())
+    assert cert.serial_number == 1
+
+
+async def test_download_with_key_needs_an_explicit_confirmation(app, inventory, tmp_path):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = app.screen
+        dialog.query_one("#directory", Input).value = str(tmp_path / "out")
+        dialog.query_one("#with-key", Checkbox).value = True
+        dialog.query_one("#directory", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "PRIVATE KEY" in screen_text(app)  # the confirmation names what is at stake
+        await pilot.press("n")
+        await settle(pilot)
+        assert not (tmp_path / "out").exists()
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#directory", Input).value = str(tmp_path / "out")
+        app.screen.query_one("#with-key", Checkbox).value = True
+        app.screen.query_one("#directory", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    key_file = tmp_path / "out" / "expired.example.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert b"PRIVATE KEY" in key_file.read_bytes()
+
+
+async def test_change_adds_validates_and_removes_web_domains(app, inventory, store):
+    record = inventory["twenty.example"]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        assert isinstance(app.screen, ChangeScreen)
+        await pilot.press("a", *"bad name", "enter")
+        await settle(pilot)
+        assert "contains a space" in str(app.screen.error.render())
+        assert store.get(record.id).web_domains == ("twenty.example",)
+        app.screen.new_domain.value = ""
+        await pilot.press(*"www.twenty.example", "enter")
+        await settle(pilot)
+        assert store.get(record.id).web_domains == ("twenty.example", "www.twenty.example")
+        app.screen.webs.focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert store.get(record.id).web_domains == ("www.twenty.example",)
+
+
+async def test_change_replace_moves_web_domains_to_the_chosen_certificate(app, inventory, store):
+    wildcard = add(store, "twenty.example", 300, sans=["twenty.example", "*.twenty.example"], serial=50)
+    old = inventory["twenty.example"]
+    store.attach_web_domain(old.id, "www.twenty.example", NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        assert [c.id for c in app.screen.data.candidates] == [wildcard.id]
+        app.screen.candidates.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    assert store.get(old.id).web_domains == ()
+    assert store.get(wildcard.id).web_domains == ("twenty.example", "www.twenty.example")
+    events = [(e.kind, e.certificate.id) for e in store.history("twenty.example") if e.kind == "replaced"]
+    assert sorted(events) == sorted([("replaced", old.id), ("replaced", wildcard.id)])
+
+
+async def test_errors_become_notifications_not_crashes(app, inventory, store, tmp_path):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "expired.example.crt").write_text("already here")
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        app.screen.query_one("#directory", Input).value = str(tmp_path / "taken")
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("already exists" in m for m in messages)
+        assert app.is_running
+    assert (tmp_path / "taken" / "expired.example.crt").read_text() == "already here"
