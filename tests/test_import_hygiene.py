@@ -27,3 +27,11 @@ def test_the_core_imports_only_the_standard_library_and_cryptography():
         "sslterm.core.status, sslterm.core.describe, sslterm.core.discover, sslterm.core.export, sslterm.core.files"
     )
     assert not {"peewee", "textual", "rich", "platformdirs"} & modules
+
+
+def test_import_linter_layers_contract_holds():
+    """cli -> tui -> checker|store -> core, as declared in pyproject.toml."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint) if lint.exists() else "lint-imports", "--no-cache"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout

@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             from sslterm.tui.launch import run_tui
 
-            return run_tui(ctx)
+            return run_tui(ctx.store, ctx.clock, args.check_interval or None)
         return int(handler(ctx, args) or 0)
     except SslTermError as exc:
         print(f"sslterm: error: {exc}", file=sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sslterm import __version__
-from sslterm.cli import create, export, inventory
+from sslterm.cli import checking, create, export, inventory
 from sslterm.core.generate import KEY_TYPES
 
 STATUS_CHOICES = ("all", "expired", "valid", "7d", "30d")
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", metavar="PATH", help="database file (default: $SSLTERM_DB or the user data directory)")
     parser.add_argument("--version", action="version", version=f"sslterm {__version__}")
+    parser.add_argument("--check-interval", type=float, default=600, metavar="SECONDS", help="TUI: seconds between background checks (0: off; default 600)")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
 
     p = verbs.add_parser("import", help="import certificates, keys and chains from files or directories")
@@ -79,6 +80,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ref", metavar="ID|DOMAIN")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(handler=inventory.cmd_delete)
+
+    p = verbs.add_parser("check", help="renew what is due, probe endpoints, report (exit 0 OK, 1 WARNING, 2 CRITICAL)")
+    p.add_argument("--renew", action=argparse.BooleanOptionalAction, default=True, help="renew renewable certificates in their window (default: on)")
+    p.add_argument("--probe", action=argparse.BooleanOptionalAction, default=True, help="probe the endpoints operators entered (default: on)")
+    p.add_argument("--warn-days", type=int, default=30, metavar="N", help="WARNING for certificates with at most N days left (default 30)")
+    p.add_argument("--crit-days", type=int, default=7, metavar="N", help="CRITICAL for certificates with at most N days left (default 7)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--watch", action="store_true", help="repeat every --interval seconds until stopped (for systemd)")
+    p.add_argument("--interval", type=float, default=600, metavar="SECONDS", help="seconds between passes with --watch (default 600)")
+    p.add_argument("--concurrency", type=int, default=64, metavar="N", help="probes at once (default 64)")
+    p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="connect and handshake timeout per probe (default 5)")
+    p.set_defaults(handler=checking.cmd_check)
+
+    p = verbs.add_parser("endpoint", help="manage the endpoints the checker probes")
+    ends = p.add_subparsers(dest="endpoint_verb", metavar="ACTION", required=True)
+    e = ends.add_parser("add", help="probe HOST[:PORT] for DOMAIN")
+    e.add_argument("domain", metavar="DOMAIN")
+    e.add_argument("address", metavar="HOST[:PORT]")
+    e.add_argument("--sni", metavar="NAME", help="server name to send (default: the host, or the domain for an IP)")
+    e.set_defaults(handler=checking.cmd_endpoint_add)
+    e = ends.add_parser("list", help="list endpoints and their last probe")
+    e.add_argument("--format", choices=("table", "json"), default="table")
+    e.set_defaults(handler=checking.cmd_endpoint_list)
+    e = ends.add_parser("remove", help="stop probing HOST[:PORT] for DOMAIN")
+    e.add_argument("domain", metavar="DOMAIN")
+    e.add_argument("address", metavar="HOST[:PORT]")
+    e.set_defaults(handler=checking.cmd_endpoint_remove)
+
+    p = verbs.add_parser("renewal-window", help="show or set how many days before expiry renewal starts")
+    p.add_argument("--days", type=int, metavar="N", help="new window in days")
+    p.add_argument("--cert", metavar="ID|DOMAIN", help="one certificate instead of the default")
+    p.add_argument("--default", action="store_true", help="with --cert: go back to the default window")
+    p.set_defaults(handler=checking.cmd_renewal_window)
 
     p = verbs.add_parser("demo", help="fill the database with a realistic demo inventory")
     p.set_defaults(handler=create.cmd_demo)

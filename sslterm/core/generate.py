@@ -126,15 +126,7 @@ def generate_key(key_type: str) -> PrivateKey:
 
 def key_type_of(key: PrivateKey) -> str | None:
     """The ``KEY_TYPES`` name matching an existing key, or None for other kinds."""
-    if isinstance(key, rsa.RSAPrivateKey):
-        name = f"rsa{key.key_size}"
-    elif isinstance(key, ec.EllipticCurvePrivateKey):
-        name = {"secp256r1": "ec256", "secp384r1": "ec384"}.get(key.curve.name, "")
-    elif isinstance(key, ed25519.Ed25519PrivateKey):
-        name = "ed25519"
-    else:
-        name = ""
-    return name if name in KEY_TYPES else None
+    return key_type_of_public(key.public_key())
 
 
 def build_name(req: SubjectRequest) -> x509.Name:
@@ -243,7 +235,47 @@ def ca_certificate(
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)  # type: ignore[arg-type]
     )
+    if issuer is not None and issuer_key is not None:
+        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)  # type: ignore[arg-type]
     return _sign(builder, signer_key)
+
+
+def reissue_self_signed(old: x509.Certificate, key: PrivateKey, now: datetime, serial: int | None = None) -> x509.Certificate:
+    """A renewed self-signed certificate: same subject, names and validity length; new key and serial."""
+    lifetime = old.not_valid_after_utc - old.not_valid_before_utc
+    public = key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(old.subject)
+        .issuer_name(old.subject)
+        .public_key(public)
+        .serial_number(serial if serial is not None else x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + lifetime)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
+        .add_extension(_key_usage(key), critical=True)
+    )
+    for ext_type in (x509.SubjectAlternativeName, x509.ExtendedKeyUsage):
+        try:
+            ext = old.extensions.get_extension_for_class(ext_type)
+        except x509.ExtensionNotFound:
+            continue
+        builder = builder.add_extension(ext.value, ext.critical)
+    return _sign(builder, key)
+
+
+def key_type_of_public(public_key: object) -> str | None:
+    """The ``KEY_TYPES`` name for a certificate's public key (to renew with the same type and size)."""
+    if isinstance(public_key, rsa.RSAPublicKey):
+        name = f"rsa{public_key.key_size}"
+    elif isinstance(public_key, ec.EllipticCurvePublicKey):
+        name = {"secp256r1": "ec256", "secp384r1": "ec384"}.get(public_key.curve.name, "")
+    elif isinstance(public_key, ed25519.Ed25519PublicKey):
+        name = "ed25519"
+    else:
+        name = ""
+    return name if name in KEY_TYPES else None
 
 
 def _key_usage(key: PrivateKey) -> x509.KeyUsage:

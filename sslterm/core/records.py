@@ -35,6 +35,9 @@ class CertificateRecord:
     archived: bool = False
     renew_before_days: int | None = None
     web_domains: tuple[str, ...] = field(default=())
+    renewal_failures: int = 0
+    renewal_error: str | None = None
+    next_renewal_at: datetime | None = None
 
     def status(self, now: datetime) -> Status:
         return status_of(self.not_before, self.not_after, now)
@@ -72,6 +75,7 @@ class CertificateRecord:
             "has_key": self.has_key,
             "archived": self.archived,
             "web_domains": list(self.web_domains),
+            "renewal_error": self.renewal_error,
         }
 
 
@@ -105,3 +109,37 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class EndpointRecord:
+    """A probed endpoint of a web-domain, with what its last probe found."""
+
+    id: int
+    domain: str
+    host: str
+    port: int
+    sni: str | None
+    certificate_id: int | None
+    expected_sha256: str | None
+    last_probe_at: datetime | None = None
+    last_error: str | None = None
+    served_sha256: str | None = None
+    served_not_after: datetime | None = None
+    drift: bool | None = None
+    trusted: bool | None = None
+    trust_reason: str | None = None
+
+    @property
+    def address(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain, "host": self.host, "port": self.port, "sni": self.sni,
+            "certificate_id": self.certificate_id, "last_probe_at": iso(self.last_probe_at),
+            "last_error": self.last_error, "served_sha256": self.served_sha256,
+            "served_not_after": iso(self.served_not_after), "drift": self.drift,
+            "trusted": self.trusted, "trust_reason": self.trust_reason,
+        }

@@ -1,30 +1,57 @@
 """Numbered schema migrations, from the first schema on.
 
-Each migration runs once, inside an IMMEDIATE transaction, and bumps
+Each migration is frozen SQL (never generated from the current models, which
+move on), runs once inside an IMMEDIATE transaction, and bumps
 ``schema_version``. Add new ones at the end; never edit a released one.
 """
 
 from __future__ import annotations
 
-from typing import Callable
-
 from peewee import SqliteDatabase
 
-from sslterm.store.models import MODELS, Setting
+from sslterm.core.errors import StoreError
+from sslterm.store.models import Setting
 
+V1_INITIAL = [
+    'CREATE TABLE "owner" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL)',
+    'CREATE UNIQUE INDEX "owner_name" ON "owner" ("name")',
+    'CREATE TABLE "certificate" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(255) NOT NULL, "name" TEXT NOT NULL, "domain" TEXT NOT NULL, "owner_id" INTEGER NOT NULL, "type" VARCHAR(255) NOT NULL, "not_before" INTEGER, "not_after" INTEGER, "created_at" INTEGER NOT NULL, "updated_at" INTEGER NOT NULL, "issuer" TEXT NOT NULL, "subject" TEXT NOT NULL, "serial" TEXT NOT NULL, "fingerprint_sha256" VARCHAR(255), "public_key_sha256" VARCHAR(255) NOT NULL, "key_description" TEXT NOT NULL, "sans_json" TEXT NOT NULL, "search" TEXT NOT NULL, "cert_pem" TEXT, "chain_pem" TEXT NOT NULL, "csr_pem" TEXT, "key_blob" BLOB, "archived" INTEGER NOT NULL, "archived_at" INTEGER, "renew_before_days" INTEGER, "previous_id" INTEGER, FOREIGN KEY ("owner_id") REFERENCES "owner" ("id") ON DELETE RESTRICT, FOREIGN KEY ("previous_id") REFERENCES "certificate" ("id") ON DELETE SET NULL)',
+    'CREATE UNIQUE INDEX "certificate_uid" ON "certificate" ("uid")',
+    'CREATE INDEX "certificate_owner_id" ON "certificate" ("owner_id")',
+    'CREATE UNIQUE INDEX "certificate_fingerprint_sha256" ON "certificate" ("fingerprint_sha256")',
+    'CREATE INDEX "certificate_public_key_sha256" ON "certificate" ("public_key_sha256")',
+    'CREATE INDEX "certificate_previous_id" ON "certificate" ("previous_id")',
+    'CREATE TABLE "certificatename" ("id" INTEGER NOT NULL PRIMARY KEY, "certificate_id" INTEGER NOT NULL, "name" VARCHAR(255) NOT NULL, FOREIGN KEY ("certificate_id") REFERENCES "certificate" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "certificatename_certificate_id" ON "certificatename" ("certificate_id")',
+    'CREATE INDEX "certificatename_name" ON "certificatename" ("name")',
+    'CREATE TABLE "event" ("id" INTEGER NOT NULL PRIMARY KEY, "at" INTEGER NOT NULL, "kind" VARCHAR(255) NOT NULL, "certificate_id" INTEGER, "domain" VARCHAR(255), "user" VARCHAR(255) NOT NULL, "detail" TEXT NOT NULL, FOREIGN KEY ("certificate_id") REFERENCES "certificate" ("id") ON DELETE SET NULL)',
+    'CREATE INDEX "event_at" ON "event" ("at")',
+    'CREATE INDEX "event_certificate_id" ON "event" ("certificate_id")',
+    'CREATE INDEX "event_domain" ON "event" ("domain")',
+    'CREATE TABLE "setting" ("key" VARCHAR(255) NOT NULL PRIMARY KEY, "value" TEXT NOT NULL)',
+    'CREATE TABLE "webdomain" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, "certificate_id" INTEGER, FOREIGN KEY ("certificate_id") REFERENCES "certificate" ("id") ON DELETE SET NULL)',
+    'CREATE UNIQUE INDEX "webdomain_name" ON "webdomain" ("name")',
+    'CREATE INDEX "webdomain_certificate_id" ON "webdomain" ("certificate_id")',
+    'CREATE INDEX certificate_list ON certificate (archived, not_after, id)',
+    'CREATE INDEX certificate_owner ON certificate (owner_id, archived)',
+    'CREATE INDEX certificate_updated ON certificate (archived, updated_at, id)',
+    'CREATE UNIQUE INDEX certificatename_unique ON certificatename (certificate_id, name)',
+    'CREATE INDEX event_certificate ON event (certificate_id, id)',
+]
 
-def _m001_initial(db: SqliteDatabase) -> None:
-    db.create_tables(MODELS)
-    db.execute_sql(
-        "CREATE INDEX certificate_list ON certificate (archived, not_after, id)"
-    )
-    db.execute_sql("CREATE INDEX certificate_owner ON certificate (owner_id, archived)")
-    db.execute_sql("CREATE INDEX certificate_updated ON certificate (archived, updated_at, id)")
-    db.execute_sql("CREATE UNIQUE INDEX certificatename_unique ON certificatename (certificate_id, name)")
-    db.execute_sql("CREATE INDEX event_certificate ON event (certificate_id, id)")
+V2_CHECKER = [
+    'ALTER TABLE "certificate" ADD COLUMN "renewal_failures" INTEGER NOT NULL DEFAULT 0',
+    'ALTER TABLE "certificate" ADD COLUMN "renewal_error" TEXT',
+    'ALTER TABLE "certificate" ADD COLUMN "renewal_failed_at" INTEGER',
+    'ALTER TABLE "certificate" ADD COLUMN "next_renewal_at" INTEGER',
+    'CREATE TABLE "endpoint" ("id" INTEGER NOT NULL PRIMARY KEY, "web_domain_id" INTEGER NOT NULL, "host" VARCHAR(255) NOT NULL, '
+    '"port" INTEGER NOT NULL, "sni" VARCHAR(255), "last_probe_at" INTEGER, "last_error" TEXT, "served_sha256" VARCHAR(255), '
+    '"served_not_after" INTEGER, "served_chain_length" INTEGER, "drift" INTEGER, "trusted" INTEGER, "trust_reason" TEXT, '
+    'FOREIGN KEY ("web_domain_id") REFERENCES "webdomain" ("id") ON DELETE CASCADE)',
+    'CREATE UNIQUE INDEX "endpoint_address" ON "endpoint" ("web_domain_id", "host", "port")',
+]
 
-
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_m001_initial]
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -40,12 +67,11 @@ def migrate(db: SqliteDatabase) -> int:
     with db.atomic():
         version = current_version(db)
         if version > SCHEMA_VERSION:
-            from sslterm.core.errors import StoreError
-
             raise StoreError(
                 f"the database has schema version {version}, newer than this sslterm ({SCHEMA_VERSION}): upgrade sslterm"
             )
         for number in range(version, SCHEMA_VERSION):
-            MIGRATIONS[number](db)
+            for statement in MIGRATIONS[number]:
+                db.execute_sql(statement)
             Setting.replace(key="schema_version", value=str(number + 1)).execute()
     return SCHEMA_VERSION

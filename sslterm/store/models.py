@@ -74,6 +74,10 @@ class Certificate(BaseModel):
     archived_at = UtcField(null=True)
     renew_before_days = IntegerField(null=True)
     previous = ForeignKeyField("self", null=True, backref="successors", on_delete="SET NULL")
+    renewal_failures = IntegerField(default=0)
+    renewal_error = TextField(null=True)
+    renewal_failed_at = UtcField(null=True)
+    next_renewal_at = UtcField(null=True)  # after a failure: not before this (back-off)
 
 
 class CertificateName(BaseModel):
@@ -90,6 +94,23 @@ class WebDomain(BaseModel):
     certificate = ForeignKeyField(Certificate, backref="web_domains", null=True, on_delete="SET NULL")
 
 
+class Endpoint(BaseModel):
+    """A host:port (with optional SNI) where a web-domain is served, and its last probe."""
+
+    web_domain = ForeignKeyField(WebDomain, backref="endpoints", on_delete="CASCADE")
+    host = CharField()
+    port = IntegerField()
+    sni = CharField(null=True)
+    last_probe_at = UtcField(null=True)
+    last_error = TextField(null=True)
+    served_sha256 = CharField(null=True)
+    served_not_after = UtcField(null=True)
+    served_chain_length = IntegerField(null=True)
+    drift = BooleanField(null=True)
+    trusted = BooleanField(null=True)
+    trust_reason = TextField(null=True)
+
+
 class Event(BaseModel):
     """Append-only history: what happened to which certificate or domain, when and by whom."""
 
@@ -101,4 +122,4 @@ class Event(BaseModel):
     detail = TextField(default="")
 
 
-MODELS = [Setting, Owner, Certificate, CertificateName, WebDomain, Event]
+MODELS = [Setting, Owner, Certificate, CertificateName, WebDomain, Endpoint, Event]

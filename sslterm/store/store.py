@@ -492,7 +492,8 @@ class Store:
             created_at=row.created_at, updated_at=row.updated_at, issuer=row.issuer, subject=row.subject,
             serial=row.serial, fingerprint_sha256=row.fingerprint_sha256, key_description=row.key_description,
             has_key=row.key_blob is not None, archived=row.archived, renew_before_days=row.renew_before_days,
-            web_domains=webs,
+            web_domains=webs, renewal_failures=row.renewal_failures, renewal_error=row.renewal_error,
+            next_renewal_at=row.next_renewal_at,
         )
 
 

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker
 
+from sslterm.checker.report import CheckReport
+from sslterm.checker.run import CheckOptions, check_pass
 from sslterm.core.clock import Clock
 from sslterm.store import Store
-from sslterm.tui.screens.base import SslTermScreen, job_finished
+from sslterm.tui.screens.base import SslTermScreen, job_finished, run_job
 from sslterm.tui.screens.cert_list import CertificateListScreen
 from sslterm.tui.services import Services
+
+FIRST_CHECK_DELAY = 2.0
+NOTEWORTHY = ("renewal-failed", "probe-failed", "drift")
 
 
 class SslTermApp(App[None]):
@@ -21,23 +27,50 @@ class SslTermApp(App[None]):
     TITLE = "sslterm"
     CSS_PATH = ["styles/app.tcss"]
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, check_interval: float | None = None) -> None:
         super().__init__()
         self.services = services
+        self.check_interval = check_interval
+        self.last_report: CheckReport | None = None
 
     def on_mount(self) -> None:
         self.push_screen(CertificateListScreen(self.services))
+        if self.check_interval:
+            self.set_timer(FIRST_CHECK_DELAY, self.run_checks_now)
+            self.set_interval(self.check_interval, self.run_checks_now)
+
+    def run_checks_now(self) -> None:
+        """Run a checker pass in a thread with its own event loop, so the UI loop never waits on it."""
+        store, now = self.services.store, self.services.now()
+        run_job(self, "checker", lambda: asyncio.run(check_pass(store, now, CheckOptions())), self._checks_completed)
+
+    def _checks_completed(self, report: CheckReport) -> None:
+        previous, self.last_report = self.last_report, report
+        for screen in self.screen_stack:
+            if isinstance(screen, CertificateListScreen):
+                screen.checks_completed(report)
+        noteworthy = {(p.kind, p.domain, p.endpoint) for p in report.problems if p.kind in NOTEWORTHY}
+        before = {(p.kind, p.domain, p.endpoint) for p in previous.problems if p.kind in NOTEWORTHY} if previous else set()
+        if report.renewals:
+            self.notify(f"Renewed {len(report.renewals)} certificate(s).", title="Checker")
+        if noteworthy - before:
+            self.notify(f"{len(noteworthy - before)} new problem(s): " + ", ".join(sorted({k for k, _, _ in noteworthy - before})),
+                        title="Checker", severity="warning", markup=False, timeout=8)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
         yield from super().get_system_commands(screen)
         if isinstance(screen, SslTermScreen):
             yield from screen.palette_commands()
+        yield SystemCommand("Run checks now", "Renew what is due, probe endpoints, report", self.run_checks_now)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """App-level jobs (the checker) report like screen jobs: results dispatched, errors shown."""
         job_finished(self, event)
 
 
-def make_app(store: Store, clock: Clock) -> SslTermApp:
-    """The one factory shared by the CLI, the tests and the screenshot script."""
-    return SslTermApp(Services(store, clock))
+def make_app(store: Store, clock: Clock, check_interval: float | None = None) -> SslTermApp:
+    """The one factory shared by the CLI, the tests and the screenshot script.
+
+    ``check_interval`` (seconds) starts the background checker; None keeps it off (tests).
+    """
+    return SslTermApp(Services(store, clock), check_interval)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sslterm.cli.context import Context
+from sslterm.core.clock import Clock
+from sslterm.store import Store
 
 
-def run_tui(ctx: Context) -> int:
+def run_tui(store: Store, clock: Clock, check_interval: float | None) -> int:
+    """Run the App until the user quits; returns the exit code."""
     from sslterm.tui.app import make_app
 
-    make_app(ctx.store, ctx.clock).run()
+    make_app(store, clock, check_interval=check_interval).run()
     return 0

@@ -193,3 +193,23 @@ async def test_counts_follow_the_status_buckets_from_sql(app, inventory, store):
         page = app.screen.page
         assert page.counts == store.counts(ListQuery(), NOW)
         assert page.counts[Bucket.DAYS_30] == 2
+
+
+async def test_r_runs_the_checker_and_the_status_line_shows_its_result(store):
+    from sslterm.core.clock import FixedClock
+    from sslterm.core.generate import subject_request, validity
+    from sslterm.store.creating import create_self_signed
+    from sslterm.tui.app import make_app
+    from tests.factories import DAY
+
+    old = create_self_signed(store, subject_request("renew.example", key_type="ec256"), validity(NOW - 80 * DAY, days=90), owner="ops", now=NOW - 80 * DAY)
+    app = make_app(store, FixedClock(NOW), check_interval=3600)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot, 0.2)
+        status = str(app.screen.query_one("#status-line").render())
+        assert "checked 12:00 UTC: OK (1 renewed)" in status
+        assert store.get(old.id).archived
+        assert visible(app) == ["renew.example"] and app.screen.query_one(CertificateTable).selected.id != old.id
+        assert any("Renewed 1 certificate" in n.message for n in app._notifications)

@@ -140,6 +140,15 @@ class CertificateListScreen(SslTermScreen):
             text.append(f" · {self.last_check}", style="dim")
         self.status_line.update(text)
 
+    def checks_completed(self, report) -> None:  # type: ignore[no-untyped-def]
+        """Show a finished checker pass in the status line and refresh the rows."""
+        counts = report.kind_counts()
+        parts = [f"{n} {k}" for k, n in counts.items() if n]
+        if report.renewals:
+            parts.append(f"{len(report.renewals)} renewed")
+        self.last_check = f"checked {report.at:%H:%M} UTC: {report.status}" + (f" ({', '.join(parts)})" if parts else "")
+        self.reload(self.table.absolute_cursor)
+
     def set_query(self, query: ListQuery) -> None:
         self.query_state = query
         self.reload(0)

@@ -1,0 +1,81 @@
+"""The result of a pass: counts, problems and renewals, as text (Nagios style) or JSON."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sslterm.core.records import iso
+
+OK, WARNING, CRITICAL = "OK", "WARNING", "CRITICAL"
+EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2}
+# Problem kinds are a contract for scripts: add new ones, never rename.
+KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing an operator must hear about."""
+
+    kind: str
+    severity: str
+    domain: str
+    message: str
+    certificate_id: int | None = None
+    endpoint: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "severity": self.severity, "domain": self.domain, "endpoint": self.endpoint,
+                "certificate_id": self.certificate_id, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A certificate replaced by a new version in this pass."""
+
+    domain: str
+    old_id: int
+    new_id: int
+    not_after: datetime
+
+
+@dataclass
+class CheckReport:
+    """Everything one pass found and did."""
+
+    at: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    renewals: list[Renewal] = field(default_factory=list)
+    probed: int = 0
+
+    @property
+    def status(self) -> str:
+        severities = {p.severity for p in self.problems}
+        return CRITICAL if CRITICAL in severities else WARNING if WARNING in severities else OK
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.status]
+
+    def kind_counts(self) -> dict[str, int]:
+        return {kind: sum(1 for p in self.problems if p.kind == kind) for kind in KINDS}
+
+    def summary(self) -> str:
+        """One line: status, what is wrong, and perfdata after ``|`` for Nagios/Icinga."""
+        counts = self.kind_counts()
+        parts = [f"{n} {kind}" for kind, n in counts.items() if n]
+        if self.renewals:
+            parts.append(f"{len(self.renewals)} renewed")
+        body = ", ".join(parts) if parts else f"{self.counts.get('all', 0)} certificates, nothing to report"
+        perf = " ".join(f"{k.replace('-', '_')}={v}" for k, v in counts.items())
+        return f"SSLTERM {self.status} - {body} | {perf} renewed={len(self.renewals)} probed={self.probed}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status, "exit_code": self.exit_code, "checked_at": iso(self.at),
+            "counts": self.counts, "probed": self.probed,
+            "renewed": [{"domain": r.domain, "old_id": r.old_id, "new_id": r.new_id, "not_after": iso(r.not_after)} for r in self.renewals],
+            "problems": [p.to_json() for p in self.problems],
+        }

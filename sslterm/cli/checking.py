@@ -1,0 +1,99 @@
+"""sslterm check, sslterm endpoint and sslterm renewal-window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import threading
+
+from sslterm.cli.context import Context
+from sslterm.cli.output import safe, table, to_json
+from sslterm.core.records import iso
+from sslterm.store.checks import CheckStore, parse_address
+
+
+def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    from sslterm.checker.run import CheckOptions, check_pass
+
+    options = CheckOptions(renew=args.renew, probe=args.probe, warn_days=args.warn_days, crit_days=args.crit_days,
+                           concurrency=args.concurrency, timeout=args.timeout)
+    if args.crit_days > args.warn_days:
+        from sslterm.core.errors import InputError
+
+        raise InputError("--crit-days must not be larger than --warn-days")
+    if not args.watch:
+        report = asyncio.run(check_pass(ctx.store, ctx.clock.now(), options))
+        _print_report(report, args.format)
+        return report.exit_code
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.is_set():
+        report = asyncio.run(check_pass(ctx.store, ctx.clock.now(), options))
+        _print_report(report, args.format)
+        sys.stdout.flush()
+        stop.wait(args.interval)
+    return 0
+
+
+def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    if fmt == "json":
+        print(to_json(report.to_json()))
+        return
+    print(safe(report.summary()))
+    for renewal in report.renewals:
+        print(f"renewed   {safe(renewal.domain)}: certificate {renewal.old_id} -> {renewal.new_id}, expires {renewal.not_after:%Y-%m-%d}")
+    for problem in report.problems:
+        where = f" {problem.endpoint}" if problem.endpoint else ""
+        print(f"{problem.severity:<8}  {problem.kind:<14}  {safe(problem.domain)}{safe(where)}: {safe(problem.message)}")
+
+
+def cmd_endpoint_add(ctx: Context, args: argparse.Namespace) -> int:
+    host, port = parse_address(args.address)
+    record = CheckStore(ctx.store).add_endpoint(args.domain, host, port, args.sni, ctx.clock.now())
+    print(f"added endpoint {safe(record.address)} for {safe(record.domain)}" + (f" (SNI {safe(record.sni)})" if record.sni else ""))
+    return 0
+
+
+def cmd_endpoint_remove(ctx: Context, args: argparse.Namespace) -> int:
+    host, port = parse_address(args.address)
+    CheckStore(ctx.store).remove_endpoint(args.domain, host, port, ctx.clock.now())
+    print(f"removed endpoint {safe(host)}:{port} from {safe(args.domain)}")
+    return 0
+
+
+def cmd_endpoint_list(ctx: Context, args: argparse.Namespace) -> int:
+    endpoints = CheckStore(ctx.store).endpoints()
+    if args.format == "json":
+        print(to_json([e.to_json() for e in endpoints]))
+        return 0
+    if not endpoints:
+        print("no endpoints: add one with 'sslterm endpoint add DOMAIN HOST[:PORT]'")
+        return 0
+    rows = []
+    for e in endpoints:
+        state = "not probed yet" if e.last_probe_at is None else e.last_error or ("drift" if e.drift else "ok") + ("" if e.trusted else ", untrusted")
+        rows.append((e.domain, e.address, e.sni or "", e.certificate_id or "", iso(e.last_probe_at) or "", state))
+    print(table(("DOMAIN", "ENDPOINT", "SNI", "CERT", "LAST PROBE", "RESULT"), rows))
+    return 0
+
+
+def cmd_renewal_window(ctx: Context, args: argparse.Namespace) -> int:
+    checks = CheckStore(ctx.store)
+    if args.cert:
+        record = ctx.store.resolve(args.cert)
+        if args.days is None and not args.default:
+            print(f"certificate {record.id}: {record.renew_before_days or checks.default_window_days()} days"
+                  + ("" if record.renew_before_days else " (the default)"))
+            return 0
+        checks.set_window_days(record.id, None if args.default else args.days, ctx.clock.now())
+        print(f"certificate {record.id} renews {'on the default window' if args.default else f'{args.days} days before expiry'}")
+        return 0
+    if args.days is None:
+        print(f"default renewal window: {checks.default_window_days()} days before expiry")
+        return 0
+    checks.set_default_window_days(args.days)
+    print(f"default renewal window set to {args.days} days before expiry")
+    return 0
