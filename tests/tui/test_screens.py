@@ -148,3 +148,24 @@ async def test_errors_become_notifications_not_crashes(app, inventory, store, tm
         assert any("already exists" in m for m in messages)
         assert app.is_running
     assert (tmp_path / "taken" / "expired.example.crt").read_text() == "already here"
+
+
+async def test_change_screen_sets_the_endpoints_the_checker_probes(app, inventory, store):
+    from sslterm.store.checks import CheckStore
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        await pilot.press("e", *"127.0.0.1:8443 twenty.example", "enter")
+        await settle(pilot)
+        endpoints = CheckStore(store).endpoints()
+        assert [(e.domain, e.host, e.port, e.sni) for e in endpoints] == [("twenty.example", "127.0.0.1", 8443, "twenty.example")]
+        assert app.screen.endpoints.row_count == 1
+        await pilot.press(*"host:notaport", "enter")
+        await settle(pilot)
+        assert "not a number" in str(app.screen.endpoint_error.render())
+        app.screen.endpoints.focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert CheckStore(store).endpoints() == []

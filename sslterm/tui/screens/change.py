@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Footer, Input, Label, Static
 
 from sslterm.core.errors import InputError
 from sslterm.core.names import normalize_domain, to_unicode
-from sslterm.core.records import CertificateRecord
+from sslterm.core.records import CertificateRecord, EndpointRecord
+from sslterm.store.checks import CheckStore, parse_address
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.screens.dialogs import ConfirmDialog
 from sslterm.tui.services import Services
@@ -23,6 +24,7 @@ from sslterm.tui.text import date, expire_day_text, plain, status_text
 class ChangeData:
     record: CertificateRecord
     candidates: list[CertificateRecord]
+    endpoints: list[EndpointRecord]
 
 
 class ChangeScreen(SslTermScreen):
@@ -32,7 +34,8 @@ class ChangeScreen(SslTermScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "focus_add", "Add web-domain"),
-        Binding("delete", "remove", "Remove web-domain", key_display="Del"),
+        Binding("delete", "remove", "Remove selected", key_display="Del"),
+        Binding("e", "focus_endpoint", "Add endpoint"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
@@ -40,6 +43,9 @@ class ChangeScreen(SslTermScreen):
     candidates = getters.query_one("#candidates", DataTable)
     new_domain = getters.query_one("#new-domain", Input)
     error = getters.query_one("#new-domain-error", Label)
+    endpoints = getters.query_one("#endpoints", DataTable)
+    new_endpoint = getters.query_one("#new-endpoint", Input)
+    endpoint_error = getters.query_one("#new-endpoint-error", Label)
 
     def __init__(self, services: Services, cert_id: int) -> None:
         super().__init__(services)
@@ -52,18 +58,28 @@ class ChangeScreen(SslTermScreen):
         yield DataTable(id="web-domains", cursor_type="row")
         yield Input(placeholder="a: add a web-domain, e.g. www.example.com", id="new-domain")
         yield Label("", id="new-domain-error", classes="field-error")
+        yield Label("Endpoints the checker probes for these web-domains (Del removes)")
+        yield DataTable(id="endpoints", cursor_type="row")
+        yield Input(placeholder="e: endpoint for the selected web-domain: host[:port] [sni]", id="new-endpoint")
+        yield Label("", id="new-endpoint-error", classes="field-error")
         yield Label("Replace with: certificates valid for all these web-domains (Enter to replace)")
         yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.webs.add_column("Web-domain", key="name")
+        self.endpoints.add_columns("Web-domain", "Endpoint", "SNI", "Last probe")
         self.candidates.add_columns("ID", "SSL domain", "Name", "Expire Day", "Status", "Expired Date", "Owner")
         self.load()
 
     def load(self) -> None:
         store, cert_id = self.services.store, self.cert_id
-        self.job("change", lambda: ChangeData(store.get(cert_id), store.replacement_candidates(cert_id)), self._show)
+        def work() -> ChangeData:
+            record = store.get(cert_id)
+            endpoints = [e for e in CheckStore(store).endpoints() if e.domain in record.web_domains]
+            return ChangeData(record, store.replacement_candidates(cert_id), endpoints)
+
+        self.job("change", work, self._show)
 
     def _show(self, data: ChangeData) -> None:
         now = self.services.now()
@@ -73,10 +89,14 @@ class ChangeScreen(SslTermScreen):
         self.webs.clear()
         for name in record.web_domains:
             self.webs.add_row(plain(to_unicode(name)), key=name)
+        self.endpoints.clear()
+        for e in data.endpoints:
+            result = "not probed yet" if e.last_probe_at is None else e.last_error or ("drift" if e.drift else "ok") + ("" if e.trusted else ", untrusted")
+            self.endpoints.add_row(plain(e.domain), plain(e.address), plain(e.sni or ""), plain(result))
         self.candidates.clear()
         for c in data.candidates:
             self.candidates.add_row(plain(c.id), plain(to_unicode(c.domain)), plain(c.name), expire_day_text(c, now), status_text(c, now), date(c.not_after), plain(c.owner), key=str(c.id))
-        if not self.webs.has_focus and not self.candidates.has_focus and not self.new_domain.has_focus:
+        if self.focused is None:
             self.webs.focus()
 
     def action_focus_add(self) -> None:
@@ -107,7 +127,39 @@ class ChangeScreen(SslTermScreen):
         self.new_domain.value = ""
         self.job("web-domain", lambda: store.attach_web_domain(cert_id, name, now), lambda _: (self.notify(f"{name} now served by this certificate.", markup=False), self.load()))
 
+    def action_focus_endpoint(self) -> None:
+        self.new_endpoint.focus()
+
+    @on(Input.Submitted, "#new-endpoint")
+    def _add_endpoint(self, event: Input.Submitted) -> None:
+        if self.data is None or not self.data.record.web_domains:
+            self.endpoint_error.update("Add a web-domain first: endpoints belong to web-domains.")
+            return
+        row = min(self.webs.cursor_row, len(self.data.record.web_domains) - 1)
+        domain = self.data.record.web_domains[max(row, 0)]
+        parts = event.value.split()
+        if not parts or len(parts) > 2:
+            self.endpoint_error.update("Enter host[:port], optionally followed by an SNI name.")
+            return
+        try:
+            host, port = parse_address(parts[0])
+        except InputError as exc:
+            self.endpoint_error.update(Text(str(exc)))
+            return
+        self.endpoint_error.update("")
+        sni = parts[1] if len(parts) == 2 else None
+        store, now = self.services.store, self.services.now()
+        self.new_endpoint.value = ""
+        self.job("endpoint", lambda: CheckStore(store).add_endpoint(domain, host, port, sni, now),
+                 lambda rec: (self.notify(f"{domain} will be probed at {rec.address}.", markup=False), self.load()))
+
     def action_remove(self) -> None:
+        if self.data is not None and self.endpoints.has_focus and self.data.endpoints:
+            e = self.data.endpoints[self.endpoints.cursor_row]
+            store, now = self.services.store, self.services.now()
+            self.job("endpoint", lambda: CheckStore(store).remove_endpoint(e.domain, e.host, e.port, now),
+                     lambda _: (self.notify(f"Endpoint {e.address} removed.", markup=False), self.load()))
+            return
         if self.data is None or not self.webs.has_focus or not self.data.record.web_domains:
             return
         name = self.data.record.web_domains[self.webs.cursor_row]
