@@ -32,6 +32,16 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def servers():
+    """Real TLS servers on 127.0.0.1, stopped after the test."""
+    from tests.checker.servers import ServerThread
+
+    thread = ServerThread()
+    yield thread
+    thread.close()
+
+
+@pytest.fixture
 def store(db_path: Path):
     s = Store.open(db_path, user="tester")
     yield s

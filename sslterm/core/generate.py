@@ -71,10 +71,7 @@ def subject_request(
     if key_type not in KEY_TYPES:
         raise InputError(f"key type {key_type!r} is not one of {', '.join(KEY_TYPES)}", "key_type")
     for label, value in (("region", region), ("city", city), ("organization", organization), ("organizational unit", unit)):
-        if value and len(value.strip()) > 64:
-            raise InputError(f"{label} is longer than 64 characters", label)
-        if value and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-            raise InputError(f"{label} contains a control character", label)
+        check_text_field(label, value)
     return SubjectRequest(
         domain=normalize_domain(domain),
         sans=tuple(dict.fromkeys(normalize_san(s) for s in sans if s.strip())),
@@ -86,6 +83,16 @@ def subject_request(
         email=normalize_email(email) if clean(email) else None,
         key_type=key_type,
     )
+
+
+def check_text_field(label: str, value: str | None) -> str | None:
+    """A free-text subject field: at most 64 characters, no control characters; None when empty."""
+    text = (value or "").strip()
+    if len(text) > 64:
+        raise InputError(f"{label} is longer than 64 characters", label)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InputError(f"{label} contains a control character", label)
+    return text or None
 
 
 def validity(now: datetime, days: int | None = None, not_before: datetime | None = None, not_after: datetime | None = None) -> Validity:

@@ -63,6 +63,13 @@ SCENES = [
     Scene("download", "Download: directory, format, private key only on request", ("x", _set_directory)),
     Scene("help", "Every key", ("question_mark",)),
     Scene("empty", "An empty inventory says how to start", demo=False),
+    Scene("wizard-type", "Add a certificate: choose the type", ("a",)),
+    Scene("wizard-self-signed", "Add: the self-signed / request form", ("a", "enter")),
+    Scene("wizard-existing", "Add: an existing certificate, pasted or from files", ("a", "down", "down", "enter")),
+    Scene("wizard-live", "Add: from a live server", ("a", "down", "down", "down", "enter")),
+    Scene("wizard-review", "Add: review before anything is written",
+          ("a", "enter", "tab", *"shop.example", "tab", *"www.shop.example", "tab", "tab", *"DE", "ctrl+n")),
+    Scene("wizard-error", "Add: each field explains what is wrong", ("a", "enter", "tab", *"bad domain", "tab", "tab", "tab", *"XX", "tab")),
 ]
 
 

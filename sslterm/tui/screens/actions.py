@@ -33,7 +33,7 @@ def confirm_delete(screen: SslTermScreen, record: CertificateRecord, after: Call
 def start_download(screen: SslTermScreen, record: CertificateRecord) -> None:
     """Ask where and how, confirm a private key explicitly, then write with the export rules."""
     if record.type == "request" and record.not_after is None:
-        screen.notify("This request has no issued certificate yet: nothing to download.", severity="warning")
+        _download_csr(screen, record)
         return
 
     def chosen(request: DownloadRequest | None) -> None:
@@ -57,3 +57,27 @@ def _write(screen: SslTermScreen, record: CertificateRecord, request: DownloadRe
         return [str(p) for p in export_certificate(store, record.id, request.directory, request.format, request.with_key, now)]
 
     screen.job("download", work, lambda paths: screen.notify("Wrote:\n" + "\n".join(printable(p) for p in paths), title="Download", markup=False, timeout=10))
+
+
+def _download_csr(screen: SslTermScreen, record: CertificateRecord) -> None:
+    """A pending request has no certificate yet: download its CSR to send to a CA."""
+    from cryptography.hazmat.primitives import serialization
+
+    from sslterm.core.files import ensure_private_dir, safe_filename, write_file
+
+    def chosen(request: DownloadRequest | None) -> None:
+        if request is None:
+            return
+        store, now = screen.services.store, screen.services.now()
+
+        def work() -> str:
+            csr = store.material(record.id).request
+            assert csr is not None
+            ensure_private_dir(request.directory)
+            path = write_file(request.directory, f"{safe_filename(record.name)}.csr", csr.public_bytes(serialization.Encoding.PEM), 0o644)
+            store.record_export(record.id, now, f"CSR to {request.directory}: {path.name}")
+            return str(path)
+
+        screen.job("download", work, lambda path: screen.notify(f"Wrote:\n{printable(path)}", title="Download", markup=False, timeout=10))
+
+    screen.app.push_screen(DownloadDialog(Text.assemble("Download the CSR of ", describe(record)), False, csr_only=True), chosen)

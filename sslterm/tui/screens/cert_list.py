@@ -53,6 +53,7 @@ class CertificateListScreen(SslTermScreen):
         Binding("c", "change", "Change"),
         Binding("d", "delete", "Delete"),
         Binding("x", "download", "Download"),
+        Binding("i", "attach", "Attach issued", show=False),
         Binding("r", "refresh", "Refresh"),
         Binding("s", "sort", "Sort"),
         Binding("S", "reverse", "Reverse sort", show=False),
@@ -226,9 +227,12 @@ class CertificateListScreen(SslTermScreen):
             self.open_detail(record)
 
     def open_detail(self, record: CertificateRecord) -> None:
+        self.open_detail_id(record.id)
+
+    def open_detail_id(self, cert_id: int) -> None:
         from sslterm.tui.screens.detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(self.services, record.id), lambda _: self.reload(self.table.absolute_cursor))
+        self.app.push_screen(DetailScreen(self.services, cert_id), lambda _: self.reload(self.table.absolute_cursor))
 
     def action_history(self) -> None:
         from sslterm.tui.screens.history import HistoryScreen
@@ -255,11 +259,20 @@ class CertificateListScreen(SslTermScreen):
             start_download(self, record)
 
     def action_add(self) -> None:
-        add = getattr(self.app, "open_wizard", None)
-        if add is None:
-            self.notify("Adding from the TUI is not available in this build; use 'sslterm new' or 'sslterm import'.", severity="warning")
-            return
-        add(self)
+        from sslterm.tui.screens.wizard import WizardScreen
+
+        def created(cert_id: int | None) -> None:
+            self.reload(self.table.absolute_cursor)
+            if cert_id is not None:
+                self.open_detail_id(cert_id)
+
+        self.app.push_screen(WizardScreen(self.services), created)
+
+    def action_attach(self) -> None:
+        from sslterm.tui.screens.attach import start_attach
+
+        if (record := self._selected()) is not None:
+            start_attach(self, record, lambda: self.reload(self.table.absolute_cursor))
 
     def action_help(self) -> None:
         from sslterm.tui.screens.dialogs import HelpScreen

@@ -53,6 +53,7 @@ class DetailScreen(SslTermScreen):
         Binding("c", "change", "Change"),
         Binding("x", "download", "Download"),
         Binding("d", "delete", "Delete"),
+        Binding("i", "attach", "Attach issued"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
@@ -140,6 +141,12 @@ class DetailScreen(SslTermScreen):
 
         if self.data and not self.data.record.archived:
             confirm_delete(self, self.data.record, lambda: self.app.pop_screen())
+
+    def action_attach(self) -> None:
+        from sslterm.tui.screens.attach import start_attach
+
+        if self.data:
+            start_attach(self, self.data.record, self.load)
 
     def action_help(self) -> None:
         from sslterm.tui.screens.dialogs import HelpScreen

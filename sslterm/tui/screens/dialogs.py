@@ -58,10 +58,11 @@ class DownloadDialog(ModalScreen["DownloadRequest | None"]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: Text, has_key: bool, directory: Path | None = None) -> None:
+    def __init__(self, title: Text, has_key: bool, directory: Path | None = None, csr_only: bool = False) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.has_key = has_key
+        self.csr_only = csr_only
         self.directory = directory or Path(os.getcwd())
 
     def compose(self) -> ComposeResult:
@@ -70,11 +71,13 @@ class DownloadDialog(ModalScreen["DownloadRequest | None"]):
             yield Label("Directory")
             yield Input(str(self.directory), id="directory", compact=True)
             yield Label("", id="directory-error", classes="field-error")
-            with RadioSet(id="format", compact=True):
+            with RadioSet(id="format", compact=True, disabled=self.csr_only):
                 yield RadioButton("PEM files (.crt, .chain.crt, .fullchain.crt)", value=True, id="pem", compact=True)
                 yield RadioButton("PFX / PKCS#12 (.pfx)", id="pfx", compact=True)
                 yield RadioButton("DER (.der, .chain.p7b)", id="der", compact=True)
             yield Checkbox("Include private key (written 0600)", id="with-key", disabled=not self.has_key, compact=True)
+            if self.csr_only:
+                yield Label("Writes <name>.csr (PEM) to send to your CA.")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Download", id="ok", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)

@@ -1,0 +1,362 @@
+"""Add a certificate: self-signed, request (CSR), existing, or from a live server.
+
+Nothing is written until the last step; Escape cancels at any step. Slow work
+(key generation, reading files, fetching from a server) runs in workers while
+a loading indicator shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from rich.table import Table
+from rich.text import Text
+from textual import getters, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets.option_list import Option
+
+from sslterm.checker.probe import Endpoint, probe_all
+from sslterm.core.certinfo import inspect_certificate
+from sslterm.core.clock import parse_moment
+from sslterm.core.errors import InputError
+from sslterm.core.existing import ExistingMaterial, Source, load_existing
+from sslterm.core.generate import KEY_TYPE_LABELS, KEY_TYPES, check_text_field, subject_request, validity
+from sslterm.core.names import normalize_country, normalize_domain, normalize_email, normalize_san
+from sslterm.core.records import CertificateRecord
+from sslterm.core.validate import validate
+from sslterm.store import Store
+from sslterm.store.checks import CheckStore, parse_address
+from sslterm.store.creating import create_request, create_self_signed
+from sslterm.tui.screens.base import SslTermScreen
+from sslterm.tui.services import Services
+from sslterm.tui.text import plain
+from sslterm.tui.widgets.form_field import FormField
+
+KINDS = [
+    ("self-signed", "Self-signed", "generate a key and a certificate signed by itself"),
+    ("request", "Request (CSR)", "generate a key and a signing request to send to a CA"),
+    ("existing", "Existing", "upload a certificate you already have (PEM, DER, PKCS#7, PFX)"),
+    ("live", "From a live server", "fetch the chain a server presents and track it for expiry"),
+]
+
+
+@dataclass
+class Plan:
+    """What will be created: a summary to review, warnings to acknowledge, and the work itself."""
+
+    title: str
+    rows: list[tuple[str, str]]
+    create: Callable[[Store, datetime], CertificateRecord]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _sans(text: str) -> list[str]:
+    return [normalize_san(part) for part in text.replace(",", " ").split()]
+
+
+def _optional(rule: Callable[[str], Any]) -> Callable[[str], Any]:
+    return lambda value: rule(value) if value.strip() else None
+
+
+def _required(label: str) -> Callable[[str], str]:
+    def rule(value: str) -> str:
+        if not value.strip():
+            raise InputError(f"{label} is required")
+        return " ".join(value.split())
+    return rule
+
+
+class WizardScreen(SslTermScreen):
+    """Keyboard-first 'Add a new certificate'; dismisses with the new certificate's id."""
+
+    CSS_PATH = "../styles/wizard.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+b", "back", "Back"),
+        Binding("ctrl+o", "browse", "Browse for file"),
+    ]
+
+    switcher = getters.query_one(ContentSwitcher)
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.kind: str | None = None
+        self.plan: Plan | None = None
+        self.history: list[str] = []
+
+    # ---------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        now = self.services.now()
+        store = self.services.store
+        yield Static(Text("Add a new certificate", style="bold"), id="wizard-title")
+        with ContentSwitcher(initial="step-kind"):
+            with Vertical(id="step-kind"):
+                yield Label("Certificate type (Enter chooses):")
+                yield OptionList(*[Option(Text.assemble((label, "bold"), f"  {help}"), id=key) for key, label, help in KINDS], id="kind")
+            with VerticalScroll(id="step-subject"):
+                yield FormField("Username (owner)", id="owner", value=store.user, validator=_required("owner"))
+                yield FormField("Domain name", id="domain", placeholder="example.com or *.example.com", validator=normalize_domain)
+                yield FormField("Additional names (space or comma separated)", id="sans", placeholder="www.example.com api.example.com", validator=_sans)
+                yield FormField("Certificate name (default: the domain)", id="name", validator=lambda v: " ".join(v.split()) or None)
+                yield FormField("Country code", id="country", placeholder="US, DE, BE", validator=_optional(normalize_country))
+                yield FormField("Region", id="region", validator=lambda v: check_text_field("region", v))
+                yield FormField("City", id="city", validator=lambda v: check_text_field("city", v))
+                yield FormField("Organization", id="org", validator=lambda v: check_text_field("organization", v))
+                yield FormField("Organizational unit", id="unit", validator=lambda v: check_text_field("organizational unit", v))
+                yield FormField("Email", id="email", validator=_optional(normalize_email))
+                yield Label("Key type and length", classes="field-label")
+                yield Select([(KEY_TYPE_LABELS[k], k) for k in KEY_TYPES], value="rsa2048", allow_blank=False, id="key-type", compact=True)
+                with Vertical(id="dates"):
+                    yield FormField("Start date", id="not-before", value=f"{now:%Y-%m-%d}", validator=lambda v: parse_moment(v, "start date"))
+                    yield FormField("Expiration date (valid until)", id="not-after", value=f"{now + timedelta(days=365):%Y-%m-%d}", validator=lambda v: parse_moment(v, "expiration date"))
+            with VerticalScroll(id="step-existing"):
+                yield FormField("SSL certificate name (default: the domain)", id="existing-name")
+                yield FormField("Username (owner)", id="existing-owner", value=store.user, validator=_required("owner"))
+                for slot, label in (("cert", "Certificate"), ("key", "Certificate key"), ("chain", "Certificates chain")):
+                    yield Label(f"{label}: paste it below, or give a file (ctrl+o browses)", classes="field-label")
+                    yield TextArea(id=f"{slot}-text", classes="pem")
+                    yield FormField(f"{label} file", id=f"{slot}-file", placeholder="/etc/ssl/site.pem, site.pfx ...")
+                yield FormField("Password (PFX/P12 or encrypted key)", id="password", password=True)
+            with VerticalScroll(id="step-live"):
+                yield FormField("Server (host[:port], port 443 by default)", id="address", placeholder="www.example.com:443", validator=parse_address)
+                yield FormField("SNI name (optional)", id="sni", validator=_optional(lambda v: normalize_domain(v, field="SNI name", allow_wildcard=False)))
+                yield FormField("Username (owner)", id="live-owner", value=store.user, validator=_required("owner"))
+                yield Checkbox("Also probe this endpoint in the renewal checker", value=True, id="live-probe", compact=True)
+            with VerticalScroll(id="step-review"):
+                yield Static(id="review")
+                yield Checkbox("I have read the warnings above", id="ack", compact=True)
+        with Horizontal(id="wizard-buttons"):
+            yield Button("Back (ctrl+b)", id="back", compact=True)
+            yield Button("Next (ctrl+n)", id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        owners = SuggestFromList(self.services.store.owners(), case_sensitive=False)
+        for field_id in ("#owner", "#existing-owner", "#live-owner"):
+            self.query_one(field_id, Input).suggester = owners
+        self.query_one("#kind", OptionList).focus()
+        self._buttons()
+
+    # ---------------------------------------------------------------- navigation
+
+    def _go(self, step: str) -> None:
+        self.history.append(self.switcher.current or "step-kind")
+        self.switcher.current = step
+        self._buttons()
+        focusable = [w for w in self.query_one(f"#{step}").query("Input, OptionList, TextArea, Checkbox") if w.focusable]
+        if focusable:
+            focusable[0].focus()
+
+    def _buttons(self) -> None:
+        current = self.switcher.current
+        self.query_one("#back", Button).disabled = current == "step-kind"
+        self.query_one("#next", Button).label = "Create" if current == "step-review" else "Next (ctrl+n)"
+        self.query_one("#ack", Checkbox).display = bool(self.plan and self.plan.warnings)
+
+    @on(Input.Submitted)
+    def _field_submitted(self) -> None:
+        """Enter moves to the next field, as in a paper form; ctrl+n moves to the next step."""
+        self.focus_next()
+
+    @on(OptionList.OptionSelected, "#kind")
+    def _kind_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.kind = event.option.id
+        if self.kind in ("self-signed", "request"):
+            self.query_one("#dates").display = self.kind == "self-signed"
+            self._go("step-subject")
+        else:
+            self._go(f"step-{self.kind}")
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        step = self.switcher.current
+        if step == "step-kind":
+            kind_list = self.query_one("#kind", OptionList)
+            if kind_list.highlighted is not None:
+                kind_list.action_select()
+        elif step == "step-subject":
+            self._plan_subject()
+        elif step == "step-existing":
+            self._plan_existing()
+        elif step == "step-live":
+            self._plan_live()
+        elif step == "step-review":
+            self._create()
+
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        if self.history and self.switcher.current != "step-kind":
+            self.switcher.current = self.history.pop()
+            if self.switcher.current != "step-review":
+                self.plan = None
+            self._buttons()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_browse(self) -> None:
+        from sslterm.tui.screens.file_picker import FilePicker
+
+        focused = self.focused
+        slot = None
+        if focused is not None and focused.id:
+            for name in ("cert", "key", "chain"):
+                if focused.id in (f"{name}-text", f"{name}-file"):
+                    slot = name
+        if slot is None:
+            self.notify("Move to a certificate, key or chain field first.", severity="warning")
+            return
+        target = self.query_one(f"#{slot}-file", Input)
+        self.app.push_screen(FilePicker(), lambda path: setattr(target, "value", str(path)) if path else None)
+
+    # ---------------------------------------------------------------- plans
+
+    def _fields(self, *ids: str) -> dict[str, Any] | None:
+        values, ok = {}, True
+        for field_id in ids:
+            good, value = self.query_one(f"#{field_id}-field", FormField).validate()
+            ok &= good
+            values[field_id] = value
+        return values if ok else None
+
+    def _plan_subject(self) -> None:
+        self_signed = self.kind == "self-signed"
+        ids = ["owner", "domain", "sans", "name", "country", "region", "city", "org", "unit", "email"]
+        values = self._fields(*ids, *(["not-before", "not-after"] if self_signed else []))
+        if values is None:
+            return
+        now = self.services.now()
+        key_type = str(self.query_one("#key-type", Select).value)
+        try:
+            req = subject_request(values["domain"], values["sans"], country=values["country"], region=values["region"],
+                                  city=values["city"], organization=values["org"], unit=values["unit"],
+                                  email=values["email"], key_type=key_type)
+            period = validity(now, not_before=values["not-before"], not_after=values["not-after"]) if self_signed else None
+        except InputError as exc:
+            self.query_one("#not-after-field" if exc.field == "not_after" else "#domain-field", FormField).show_error(str(exc))
+            return
+        owner, name = values["owner"], values["name"] or req.domain
+        rows = [("Type", "Self-signed" if self_signed else "Request (CSR), pending until the issued certificate is attached"),
+                ("Owner", owner), ("Certificate name", name), ("Domain", req.domain), ("Names", ", ".join(req.names)),
+                ("Subject", ", ".join(f"{k}={v}" for k, v in (("C", req.country), ("ST", req.region), ("L", req.city), ("O", req.organization), ("OU", req.unit), ("emailAddress", req.email)) if v) or "CN only"),
+                ("Key", KEY_TYPE_LABELS[key_type])]
+        if period is not None:
+            rows += [("Start date", f"{period.not_before:%Y-%m-%d %H:%M} UTC"), ("Expiration date", f"{period.not_after:%Y-%m-%d %H:%M} UTC")]
+            create = lambda store, at: create_self_signed(store, req, period, owner=owner, now=at, name=name)  # noqa: E731
+        else:
+            create = lambda store, at: create_request(store, req, owner=owner, now=at, name=name)[0]  # noqa: E731
+        self._review(Plan("Self-signed certificate" if self_signed else "Certificate request", rows, create))
+
+    def _plan_existing(self) -> None:
+        values = self._fields("existing-name", "existing-owner")
+        if values is None:
+            return
+        slot = lambda name: Source(self.query_one(f"#{name}-text", TextArea).text, self.query_one(f"#{name}-file-field", FormField).value)  # noqa: E731
+        password = self.query_one("#password-field", FormField).value
+        now = self.services.now()
+        self._busy("existing", lambda: load_existing(slot("cert"), slot("key"), slot("chain"), password, now),
+                   lambda material: self._existing_loaded(material, values))
+
+    def _existing_loaded(self, material: ExistingMaterial, values: dict[str, Any]) -> None:
+        for field_id in ("cert", "key", "chain", "password"):
+            target = self.query_one(f"#{field_id}-file-field" if field_id != "password" else "#password-field", FormField)
+            target.show_error(material.errors.get(field_id))
+        if material.errors or material.leaf is None:
+            return
+        info = inspect_certificate(material.leaf)
+        owner, name = values["existing-owner"], values["existing-name"] or info.primary_name
+        leaf, chain, key = material.leaf, material.chain, material.key
+        rows = [("Type", "Existing (Upload SSL)"), ("Owner", owner), ("Certificate name", name), ("Subject", info.subject_text),
+                ("Names", ", ".join(info.all_names)), ("Issuer", info.issuer_text), ("Key", info.key_description + (", private key matches" if key else ", no private key")),
+                ("Valid", f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}"), ("Chain", f"{len(chain)} certificate(s) after the leaf")]
+        create = lambda store, at: store.add_certificate(leaf, chain, key, type="existing", owner=owner, now=at, name=name).record  # noqa: E731
+        self._review(Plan("Existing certificate", rows, create, [f"{w.code}: {w.message}" for w in material.warnings]))
+
+    def _plan_live(self) -> None:
+        values = self._fields("address", "sni", "live-owner")
+        if values is None:
+            return
+        host, port = values["address"]
+        sni = values["sni"]
+        probe_it = self.query_one("#live-probe", Checkbox).value
+        domain = sni or host
+        self._busy("fetch", lambda: asyncio.run(probe_all([Endpoint(domain, host, port, sni)]))[0],
+                   lambda result: self._live_fetched(result, values["live-owner"], host, port, sni, probe_it))
+
+    def _live_fetched(self, result: Any, owner: str, host: str, port: int, sni: str | None, probe_it: bool) -> None:
+        address = self.query_one("#address-field", FormField)
+        if not result.ok:
+            address.show_error(f"{host}:{port}: {result.error}")
+            return
+        now = self.services.now()
+        leaf, chain = result.chain[0], list(result.chain[1:])
+        info = inspect_certificate(leaf)
+        findings = validate(leaf, chain, now).problems
+        rows = [("Type", "Existing, fetched from a live server (no key: tracked for expiry)"), ("Server", f"{host}:{port}" + (f" (SNI {sni})" if sni else "")),
+                ("Owner", owner), ("Subject", info.subject_text), ("Names", ", ".join(info.all_names)), ("Issuer", info.issuer_text),
+                ("Valid", f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}"), ("Chain served", f"{len(result.chain)} certificate(s)"),
+                ("Probe in checker", "yes" if probe_it else "no")]
+
+        def create(store: Store, at: datetime) -> CertificateRecord:
+            record = store.add_certificate(leaf, chain, None, type="existing", owner=owner, now=at).record
+            if probe_it and not record.domain.startswith("*"):
+                CheckStore(store).add_endpoint(record.domain, host, port, sni, at)
+            return record
+
+        self._review(Plan("Certificate from a live server", rows, create, [f"{f.code}: {f.message}" for f in findings]))
+
+    def _review(self, plan: Plan) -> None:
+        self.plan = plan
+        table = Table(title=Text(f"Review: {plan.title}", style="bold"), title_justify="left", show_header=False, box=None, expand=True)
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(ratio=1, overflow="fold")
+        for key, value in plan.rows:
+            table.add_row(key, plain(value))
+        for warning in plan.warnings:
+            table.add_row(Text("WARNING", style="bold #ffaf00"), plain(warning))
+        table.add_row("", Text("Create writes everything in one transaction; Escape cancels and writes nothing.", style="dim"))
+        self.query_one("#review", Static).update(table)
+        self.query_one("#ack", Checkbox).value = False
+        self._go("step-review")
+
+    # ---------------------------------------------------------------- create
+
+    def _create(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        if plan.warnings and not self.query_one("#ack", Checkbox).value:
+            self.notify("Acknowledge the warnings first (tick the box).", severity="warning")
+            self.query_one("#ack", Checkbox).focus()
+            return
+        store, now = self.services.store, self.services.now()
+        self._busy("create", lambda: plan.create(store, now), lambda record: self.dismiss(record.id))
+
+    def _busy(self, name: str, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run ``work`` in a worker behind a loading indicator."""
+        self.switcher.loading = True
+        self.query_one("#wizard-buttons").disabled = True
+
+        def finish(result: Any) -> None:
+            self._idle()
+            done(result)
+
+        self.job(name, work, finish)
+
+    def _idle(self) -> None:
+        self.switcher.loading = False
+        self.query_one("#wizard-buttons").disabled = False
+
+    def on_worker_state_changed(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().on_worker_state_changed(event)
+        if event.state.name in ("ERROR", "CANCELLED"):
+            self._idle()
