@@ -18,7 +18,6 @@ from sslterm.core.records import iso
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
 
-IMPORT_BATCH = 500
 LIST_COLUMNS = ("id", "domain", "name", "owner", "type", "status", "days_left", "not_after", "created_at", "updated_at")
 
 
@@ -44,19 +43,20 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     rejected = len(found.rejections)
     for rejection in found.rejections:
         print(f"rejected  {safe(rejection.source)}: {safe(rejection.reason)}")
-    for start in range(0, len(found.candidates), IMPORT_BATCH):
-        with store.batch():
-            for cand in found.candidates[start : start + IMPORT_BATCH]:
-                try:
-                    result = store.add_certificate(cand.certificate, cand.chain, cand.key, type="existing", owner=owner, now=now, name=args.name)
-                except SslTermError as exc:
-                    rejected += 1
-                    print(f"rejected  {safe(cand.source)}: {safe(exc)}")
-                    continue
-                rec = result.record
-                label = {"imported": "imported", "present": "already present", "key added": "already present (key added)", "attached": "imported (completes request)"}[result.outcome]
-                key_note = ", with key" if rec.has_key else ""
-                print(f"{label}  {safe(rec.domain)} (id {rec.id}{key_note}) from {safe(cand.source)}")
+    from sslterm.store.bulk import import_many
+
+    labels = {"imported": "imported", "present": "already present", "key added": "already present (key added)", "attached": "imported (completes request)"}
+    items = found.candidates
+    lines = []
+    for outcome in import_many(store, items, owner=owner, now=now, name=args.name):
+        if outcome.error is not None:
+            rejected += 1
+            lines.append(f"rejected  {safe(outcome.item.source)}: {safe(outcome.error)}")
+        else:
+            key_note = ", with key" if outcome.has_key else ""
+            lines.append(f"{labels[outcome.outcome or 'imported']}  {safe(outcome.domain)} (id {outcome.cert_id}{key_note}) from {safe(outcome.item.source)}")
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
     if not found.candidates and not found.rejections:
         print("nothing to import: no certificate found", file=sys.stderr)
         return 1

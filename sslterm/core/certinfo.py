@@ -158,19 +158,89 @@ def inspect_certificate(cert: x509.Certificate) -> CertInfo:
     )
 
 
+@dataclass(frozen=True)
+class CertSummary:
+    """The columns a stored certificate needs for listing: a fast subset of :class:`CertInfo`.
+
+    Bulk import reads only these (no SHA-1, key usage, AIA or CRL decoding).
+    """
+
+    primary_name: str
+    all_names: tuple[str, ...]
+    hostnames: tuple[str, ...]
+    subject_text: str
+    issuer_text: str
+    serial_hex: str
+    sha256: str
+    public_key_sha256: str
+    key_description: str
+    not_before: datetime
+    not_after: datetime
+    is_ca: bool = False
+
+
+def summarize_certificate(cert: x509.Certificate) -> CertSummary:
+    """Read the listing columns of ``cert``; undecodable parts become empty, never errors."""
+    r = _Reader()
+    cns = r.read("subject", lambda: [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)], [])
+    sans = r.read("subject alternative names", lambda: _sans(cert), SubjectAltNames())
+    public_key = cert.public_key()
+    algorithm, size, curve = describe_public_key(public_key)
+    hostnames = sans.hostnames
+    cn = ", ".join(cns)
+    names = tuple(dict.fromkeys(n for n in ([cn.lower()] if cn else []) + [h.lower() for h in hostnames] if n))
+    serial_hex = format(cert.serial_number, "x")
+    return CertSummary(
+        primary_name=cn or (hostnames[0] if hostnames else f"serial {serial_hex}"),
+        all_names=names,
+        hostnames=hostnames,
+        subject_text=r.read("subject", lambda: cert.subject.rfc4514_string(), ""),
+        issuer_text=r.read("issuer", lambda: cert.issuer.rfc4514_string(), ""),
+        serial_hex=serial_hex,
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
+        public_key_sha256=public_key_fingerprint(public_key),
+        key_description=f"{algorithm} {curve}" if curve else f"{algorithm} {size}" if size else algorithm,
+        not_before=cert.not_valid_before_utc,
+        not_after=cert.not_valid_after_utc,
+        is_ca=r.read("basic constraints", lambda: cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca, False),
+    )
+
+
+_KEY_KINDS: dict[type, str] = {}
+
+
+def _key_kind(key: Any) -> str:
+    """The algorithm family of a key, cached per concrete type (ABC isinstance checks are slow)."""
+    kind = _KEY_KINDS.get(type(key))
+    if kind is None:
+        for name, classes in (
+            ("RSA", (rsa.RSAPublicKey, rsa.RSAPrivateKey)),
+            ("ECDSA", (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)),
+            ("Ed25519", (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)),
+            ("Ed448", (ed448.Ed448PublicKey, ed448.Ed448PrivateKey)),
+            ("DSA", (dsa.DSAPublicKey, dsa.DSAPrivateKey)),
+        ):
+            if isinstance(key, classes):
+                kind = name
+                break
+        else:
+            kind = type(key).__name__
+        _KEY_KINDS[type(key)] = kind
+    return kind
+
+
 def describe_public_key(key: Any) -> tuple[str, int | None, str | None]:
     """(algorithm, size in bits, curve name) for a public or private key."""
-    if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
-        return "RSA", key.key_size, None
-    if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
-        return "ECDSA", key.curve.key_size, _CURVE_NAMES.get(key.curve.name, key.curve.name)
-    if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
-        return "Ed25519", 256, None
-    if isinstance(key, (ed448.Ed448PublicKey, ed448.Ed448PrivateKey)):
-        return "Ed448", 456, None
-    if isinstance(key, (dsa.DSAPublicKey, dsa.DSAPrivateKey)):
-        return "DSA", key.key_size, None
-    return type(key).__name__, None, None
+    kind = _key_kind(key)
+    if kind in ("RSA", "DSA"):
+        return kind, key.key_size, None
+    if kind == "ECDSA":
+        return kind, key.curve.key_size, _CURVE_NAMES.get(key.curve.name, key.curve.name)
+    if kind == "Ed25519":
+        return kind, 256, None
+    if kind == "Ed448":
+        return kind, 456, None
+    return kind, None, None
 
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}

@@ -127,6 +127,8 @@ def _read_pem(data: bytes, password: bytes | None) -> Bundle:
 
 def _strip_pem_headers(block: bytes) -> bytes:
     """Drop RFC 1421 header lines (``Name: value``) some tools leave inside a block."""
+    if b":" not in block:
+        return block
     lines = block.split(b"\n")
     body = [line.strip() for line in lines[1:-2] if b":" not in line and line.strip()]
     return b"\n".join([lines[0], *body, lines[-2], b""])

@@ -51,7 +51,29 @@ V2_CHECKER = [
     'CREATE UNIQUE INDEX "endpoint_address" ON "endpoint" ("web_domain_id", "host", "port")',
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER]
+# Scale: an expiry sort key that puts pending requests last and can be read from an
+# index in both directions, sort indexes, and a trigram full-text index over every
+# name of every certificate (substring search without scanning the table).
+V3_SCALE = [
+    'ALTER TABLE "certificate" ADD COLUMN "expiry_order" INTEGER GENERATED ALWAYS AS (COALESCE("not_after", 253402300799)) VIRTUAL',
+    'CREATE INDEX "certificate_expiry" ON "certificate" ("archived", "expiry_order", "id")',
+    'CREATE INDEX "certificate_start" ON "certificate" ("archived", "not_before", "not_after")',
+    'CREATE INDEX "certificate_domain_sort" ON "certificate" ("archived", "domain", "id")',
+    'CREATE INDEX "certificate_name_sort" ON "certificate" ("archived", "name", "id")',
+    'CREATE INDEX "certificate_created_sort" ON "certificate" ("archived", "created_at", "id")',
+    'CREATE INDEX "certificate_type_sort" ON "certificate" ("archived", "type", "id")',
+    "CREATE VIRTUAL TABLE certificate_fts USING fts5(search, content='certificate', content_rowid='id', tokenize='trigram')",
+    'INSERT INTO certificate_fts(rowid, search) SELECT id, search FROM certificate',
+    # No insert trigger: a trigger costs ~35 us a row against ~6 us for the batched insert
+    # the store does itself (Store._index_search, bulk._insert_fresh).
+    'CREATE TRIGGER certificate_fts_delete AFTER DELETE ON certificate BEGIN '
+    "INSERT INTO certificate_fts(certificate_fts, rowid, search) VALUES ('delete', old.id, old.search); END",
+    'CREATE TRIGGER certificate_fts_update AFTER UPDATE OF search ON certificate WHEN old.search IS NOT new.search BEGIN '
+    "INSERT INTO certificate_fts(certificate_fts, rowid, search) VALUES ('delete', old.id, old.search); "
+    'INSERT INTO certificate_fts(rowid, search) VALUES (new.id, new.search); END',
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER, V3_SCALE]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,7 +1,11 @@
-"""The read side: list queries with filters, sort and paging, counts per bucket, history.
+"""The read side: list queries with filters, sort and paging, counts per bucket.
 
-All filtering, ordering and counting happens in SQL on indexed columns, so the
-cost of a page does not grow with the size of the inventory.
+Everything is decided in SQL on indexed columns so that a page, a search and
+the counts cost about the same at 1,000 or 500,000 certificates:
+
+* the default order reads ``(archived, expiry_order, id)`` in index order;
+* a search term of three characters or more goes through the FTS5 trigram index;
+* unfiltered counts are index range counts, not a scan.
 """
 
 from __future__ import annotations
@@ -9,13 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from peewee import JOIN, Case, Expression, fn
+from peewee import JOIN, SQL, Case, Expression, fn
 
 from sslterm.core.names import to_ascii_query
 from sslterm.core.status import Bucket
 from sslterm.store.models import Certificate, Owner
 
 SORTS = ("urgency", "domain", "name", "created_at", "updated_at", "not_after", "type", "owner", "status")
+EXPIRY_ORDER = SQL('"t1"."expiry_order"')  # generated column: COALESCE(not_after, year 9999)
+MIN_FTS_TERM = 3  # the trigram index needs three characters
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,15 @@ class ListQuery:
     def with_(self, **changes: object) -> ListQuery:
         return replace(self, **changes)  # type: ignore[arg-type]
 
+    @property
+    def filtered(self) -> bool:
+        return bool(self.search.strip() or self.owner)
+
 
 def bucket_condition(bucket: Bucket, now: datetime) -> Expression | None:
     """SQL for :func:`sslterm.core.status.in_bucket` on the certificate table."""
-    n = now
-    expired = Certificate.not_after <= n
-    valid = (Certificate.not_before <= n) & (Certificate.not_after > n)
+    expired = Certificate.not_after <= now
+    valid = (Certificate.not_before <= now) & (Certificate.not_after > now)
     if bucket is Bucket.ALL:
         return None
     if bucket is Bucket.EXPIRED:
@@ -52,6 +61,21 @@ def search_terms(text: str) -> list[tuple[str, str]]:
     return [(term, to_ascii_query(term).lower()) for term in text.lower().split()]
 
 
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _term_condition(term: str, ascii_term: str) -> Expression:
+    forms = list(dict.fromkeys((term, ascii_term)))
+    if all(len(f) >= MIN_FTS_TERM for f in forms):
+        match = " OR ".join(_fts_phrase(f) for f in forms)
+        return Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match]))
+    condition = fn.instr(Certificate.search, forms[0]) > 0
+    for form in forms[1:]:
+        condition |= fn.instr(Certificate.search, form) > 0
+    return condition
+
+
 def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  # type: ignore[no-untyped-def]
     """Live (non-archived) certificates matching the query's search, owner and bucket."""
     select = (
@@ -60,10 +84,7 @@ def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  #
         .where(Certificate.archived == False)  # noqa: E712 - peewee expression
     )
     for term, ascii_term in search_terms(query.search):
-        condition = fn.instr(Certificate.search, term) > 0
-        if ascii_term != term:
-            condition |= fn.instr(Certificate.search, ascii_term) > 0
-        select = select.where(condition)
+        select = select.where(_term_condition(term, ascii_term))
     if query.owner:
         select = select.where(Owner.name == query.owner)
     if include_bucket:
@@ -76,9 +97,6 @@ def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  #
 def ordered(select, query: ListQuery):  # type: ignore[no-untyped-def]
     """Apply the query's sort; ``id`` breaks ties so paging is stable."""
     columns = {
-        "urgency": Certificate.not_after,
-        "status": Certificate.not_after,
-        "not_after": Certificate.not_after,
         "domain": Certificate.domain,
         "name": Certificate.name,
         "created_at": Certificate.created_at,
@@ -86,14 +104,17 @@ def ordered(select, query: ListQuery):  # type: ignore[no-untyped-def]
         "type": Certificate.type,
         "owner": Owner.name,
     }
-    column = columns.get(query.sort, Certificate.not_after)
+    column = columns.get(query.sort, EXPIRY_ORDER)  # urgency, status, not_after
     if query.descending:
-        return select.order_by(column.desc(nulls="LAST"), Certificate.id.desc())
-    return select.order_by(column.asc(nulls="LAST"), Certificate.id.asc())
+        return select.order_by(column.desc(), Certificate.id.desc())
+    return select.order_by(column.asc(), Certificate.id.asc())
 
 
 def bucket_counts(query: ListQuery, now: datetime) -> dict[Bucket, int]:
     """How many certificates each bucket holds under the query's search and owner."""
+    if not query.filtered:
+        return _index_counts(now)
+
     def total(condition: Expression | None) -> object:
         if condition is None:
             return fn.COUNT(Certificate.id)
@@ -101,6 +122,31 @@ def bucket_counts(query: ListQuery, now: datetime) -> dict[Bucket, int]:
 
     buckets = list(Bucket)
     columns = [total(bucket_condition(b, now)).alias(b.name) for b in buckets]
-    select = base_query(query, now, include_bucket=False).select(*columns)
-    row = select.dicts().get()
+    row = base_query(query, now, include_bucket=False).select(*columns).dicts().get()
     return {b: int(row[b.name] or 0) for b in buckets}
+
+
+def _index_counts(now: datetime) -> dict[Bucket, int]:
+    """Counts for the whole inventory from covering-index range counts (no table scan).
+
+    valid = not_after in (now, ∞) less the not-yet-valid ones, and likewise for the
+    7- and 30-day buckets; pending requests have no not_after and fall outside every range.
+    """
+    live = Certificate.select().where(Certificate.archived == False)  # noqa: E712
+    week, month = now + timedelta(days=7), now + timedelta(days=30)
+
+    def after_range(hi: datetime | None) -> int:
+        condition = Certificate.not_after > now
+        return live.where(condition if hi is None else condition & (Certificate.not_after <= hi)).count()
+
+    def not_yet_valid(hi: datetime | None) -> int:
+        condition = Certificate.not_before > now
+        return live.where(condition if hi is None else condition & (Certificate.not_after <= hi)).count()
+
+    return {
+        Bucket.ALL: live.count(),
+        Bucket.EXPIRED: live.where(Certificate.not_after <= now).count(),
+        Bucket.VALID: after_range(None) - not_yet_valid(None),
+        Bucket.DAYS_7: after_range(week) - not_yet_valid(week),
+        Bucket.DAYS_30: after_range(month) - not_yet_valid(month),
+    }

@@ -164,6 +164,7 @@ class Store:
                 key_description=f"{algorithm} {curve or size}", sans_json=json.dumps(list(names)),
                 search=_search_text(names), csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             )
+            self._index_search(row)
             self._store_key(row, key)
             self._names(row, names)
             self._event("created", row, now, detail=f"certificate request for {form.domain}")
@@ -415,6 +416,7 @@ class Store:
             )
         except IntegrityError as exc:
             raise StoreError(f"could not store certificate: {exc}") from None
+        self._index_search(row)  # before any save(): the update trigger expects the row indexed
         if key is not None:
             self._store_key(row, key)
         self._names(row, names)
@@ -427,6 +429,10 @@ class Store:
         if self.vault.new_check_blob is not None:
             Setting.replace(key="key_check", value=self.vault.new_check_blob.hex()).execute()
             self.vault.new_check_blob = None
+
+    def _index_search(self, row: Certificate) -> None:
+        """Add a new row to the trigram search index (updates and deletes are kept by triggers)."""
+        self.db.execute_sql("INSERT INTO certificate_fts(rowid, search) VALUES (?, ?)", [row.id, row.search])
 
     def _names(self, row: Certificate, names: tuple[str, ...]) -> None:
         CertificateName.insert_many([(row.id, n) for n in names], fields=[CertificateName.certificate, CertificateName.name]).on_conflict_ignore().execute()
