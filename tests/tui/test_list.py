@@ -18,8 +18,7 @@ def visible(app) -> list[str]:
 
 
 def cell(app, row: int, column: str):
-    table = app.screen.query_one(CertificateTable)
-    return table.get_cell_at((row, [c.key.value for c in table.ordered_columns].index(column)))
+    return app.screen.query_one(CertificateTable).cell(row, column)
 
 
 async def test_most_urgent_first_with_counts_and_colours(app, inventory):

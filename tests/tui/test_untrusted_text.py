@@ -30,7 +30,7 @@ async def test_markup_and_escapes_in_subject_and_sans_are_literal(app, store):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one(CertificateTable)
-        row = [c.plain for c in table.get_row_at(0)]
+        row = [c.plain for c in table.cells[0]]
         assert row[0] == "[@click=app.quit]x" and row[5] == "[b]mallory[/b]" and row[6] == BOLD
         await pilot.click(CertificateTable, offset=(3, 1))  # clicking the cell must not run the action
         await settle(pilot)

@@ -161,13 +161,13 @@ class CertificateListScreen(SslTermScreen):
         same_query = self.page is not None and self.page.query == self.query_state
         self._fetch(self.query_state, event.offset, event.limit, event.cursor, self.page.counts if same_query and self.page else None)
 
-    @on(CertificateTable.RowHighlighted)
-    def _row_highlighted(self) -> None:
+    @on(CertificateTable.CursorMoved)
+    def _cursor_moved(self) -> None:
         self._update_status()
 
-    @on(CertificateTable.HeaderSelected)
-    def _header_selected(self, event: CertificateTable.HeaderSelected) -> None:
-        sort = next((c[3] for c in COLUMNS if c[0] == event.column_key.value), "urgency")
+    @on(CertificateTable.SortRequested)
+    def _sort_requested(self, event: CertificateTable.SortRequested) -> None:
+        sort = next((c[3] for c in COLUMNS if c[0] == event.column), "urgency")
         same = self.query_state.sort == sort
         self.set_query(self.query_state.with_(sort=sort, descending=not self.query_state.descending if same else False))
 

@@ -1,8 +1,11 @@
-"""A certificate table that holds only the visible window of a list of any size.
+"""A certificate table that holds and paints only the visible window of a list of any size.
 
-The table never holds more rows than fit on screen. Moving past the window
-posts :class:`CertificateTable.PageRequested`; the screen fetches that page
-from SQLite and hands it back with :meth:`CertificateTable.show_page`.
+It is a Line-API widget: each visible row is rendered once into a strip when its
+page arrives, and painting is a lookup. (Textual's DataTable re-renders every
+cell on a page change, about 40-70 ms for a screenful, which would dominate the
+latency of paging and searching.) Moving past the window posts
+:class:`CertificateTable.PageRequested`; the screen fetches that page from
+SQLite and hands it back with :meth:`CertificateTable.show_page`.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.strip import Strip
+from textual.widget import Widget
 
 from sslterm.core.names import to_unicode
 from sslterm.core.records import CertificateRecord
@@ -32,6 +39,7 @@ COLUMNS = [
     ("created_at", "Create At", 10, "created_at"),
     ("updated_at", "Update At", 10, "updated_at"),
 ]
+GAP = 2  # spaces between columns
 
 
 def row_cells(record: CertificateRecord, now: datetime) -> list[Text]:
@@ -49,14 +57,27 @@ def row_cells(record: CertificateRecord, now: datetime) -> list[Text]:
     ]
 
 
-class CertificateTable(DataTable[Text]):
-    """Shows rows ``offset .. offset + len(page)`` of ``total``; the cursor is absolute."""
+class CertificateTable(Widget, can_focus=True):
+    """Shows rows ``window_start .. window_start + len(page)`` of ``total``; the cursor is absolute."""
 
+    COMPONENT_CLASSES = {"certificate-table--header", "certificate-table--cursor", "certificate-table--odd"}
+    DEFAULT_CSS = """
+    CertificateTable { height: 1fr; }
+    CertificateTable > .certificate-table--header { text-style: bold; background: $panel; }
+    CertificateTable > .certificate-table--odd { background: $surface-lighten-1 30%; }
+    CertificateTable > .certificate-table--cursor { background: $secondary 40%; text-style: bold; }
+    CertificateTable:focus > .certificate-table--cursor { background: $primary; color: $text; text-style: bold; }
+    """
     BINDINGS = [
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
-        Binding("ctrl+home", "first", "First", show=False),
-        Binding("ctrl+end", "last", "Last", show=False),
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First", show=False),
+        Binding("end,ctrl+end", "last", "Last", show=False),
+        Binding("left", "scroll_columns(-1)", "Columns left", show=False),
+        Binding("right", "scroll_columns(1)", "Columns right", show=False),
+        Binding("enter", "choose", "Open", show=False),
     ]
 
     @dataclass
@@ -74,7 +95,7 @@ class CertificateTable(DataTable[Text]):
 
     @dataclass
     class CertificateChosen(Message):
-        """Enter was pressed on a certificate."""
+        """Enter (or a second click) on a certificate."""
 
         table: CertificateTable
         record: CertificateRecord
@@ -83,20 +104,47 @@ class CertificateTable(DataTable[Text]):
         def control(self) -> CertificateTable:
             return self.table
 
+    @dataclass
+    class CursorMoved(Message):
+        """The cursor is on another row."""
+
+        table: CertificateTable
+
+        @property
+        def control(self) -> CertificateTable:
+            return self.table
+
+    @dataclass
+    class SortRequested(Message):
+        """A column header was clicked."""
+
+        table: CertificateTable
+        column: str
+
+        @property
+        def control(self) -> CertificateTable:
+            return self.table
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id)
         self.total = 0
         self.window_start = 0
         self.page: list[CertificateRecord] = []
+        self.cells: list[list[Text]] = []
+        self.cursor_row = 0
+        self.column_offset = 0
+        self._strips: dict[int, Strip] = {}
 
-    def on_mount(self) -> None:
-        for key, label, width, _ in COLUMNS:
-            self.add_column(label, key=key, width=width)
+    # ------------------------------------------------------------ state
 
     @property
     def page_size(self) -> int:
         """Rows that fit: the height less the header line (at least one)."""
-        return max(1, self.size.height - 1 - (1 if self.show_horizontal_scrollbar else 0))
+        return max(1, self.size.height - 1)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.page)
 
     @property
     def absolute_cursor(self) -> int:
@@ -104,18 +152,22 @@ class CertificateTable(DataTable[Text]):
 
     @property
     def selected(self) -> CertificateRecord | None:
-        if 0 <= self.cursor_row < len(self.page):
-            return self.page[self.cursor_row]
-        return None
+        return self.page[self.cursor_row] if 0 <= self.cursor_row < len(self.page) else None
+
+    def cell(self, row: int, column: str) -> Text:
+        """The cell of page row ``row`` in column ``column`` (a COLUMNS key)."""
+        return self.cells[row][[c[0] for c in COLUMNS].index(column)]
 
     def show_page(self, offset: int, page: list[CertificateRecord], total: int, cursor: int, now: datetime) -> None:
         """Replace the window with ``page`` (rows from ``offset``) and put the cursor at ``cursor``."""
         self.total, self.window_start, self.page = total, offset, page
-        self.clear()
-        for record in page:
-            self.add_row(*row_cells(record, now), key=str(record.id))
-        if page:
-            self.move_cursor(row=min(max(cursor - offset, 0), len(page) - 1), animate=False, scroll=False)
+        self.cells = [row_cells(record, now) for record in page]
+        self.cursor_row = min(max(cursor - offset, 0), max(len(page) - 1, 0))
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
+    # ------------------------------------------------------------ movement
 
     def goto(self, index: int) -> None:
         """Put the cursor on absolute row ``index``, asking for a new window when needed."""
@@ -123,13 +175,20 @@ class CertificateTable(DataTable[Text]):
             return
         index = min(max(index, 0), self.total - 1)
         if self.window_start <= index < self.window_start + len(self.page):
-            self.move_cursor(row=index - self.window_start, animate=False)
+            self._move_to(index - self.window_start)
             return
         size = self.page_size
         # Moving down keeps the cursor on the bottom line, moving up on the top line.
         offset = index - size + 1 if index >= self.window_start + len(self.page) else index
         offset = min(max(offset, 0), max(0, self.total - size))
         self.post_message(self.PageRequested(self, offset, size, index))
+
+    def _move_to(self, row: int) -> None:
+        if row != self.cursor_row:
+            old, self.cursor_row = self.cursor_row, row
+            width = self.size.width
+            self.refresh(Region(0, old + 1, width, 1), Region(0, row + 1, width, 1))
+            self.post_message(self.CursorMoved(self))
 
     def action_cursor_down(self) -> None:
         self.goto(self.absolute_cursor + 1)
@@ -149,13 +208,21 @@ class CertificateTable(DataTable[Text]):
     def action_last(self) -> None:
         self.goto(self.total - 1)
 
-    def action_select_cursor(self) -> None:
+    def action_scroll_columns(self, delta: int) -> None:
+        self.column_offset = min(max(self.column_offset + delta, 0), len(COLUMNS) - 1)
+        self._strips.clear()
+        self.refresh()
+
+    def action_choose(self) -> None:
         if self.selected is not None:
             self.post_message(self.CertificateChosen(self, self.selected))
+
+    # ------------------------------------------------------------ mouse
 
     def on_resize(self) -> None:
         # The window follows the height: ask for a page that fills it exactly.
         size = self.page_size
+        self._strips.clear()
         if len(self.page) != size and (self.total > len(self.page) or len(self.page) > size):
             start = min(self.window_start, max(0, self.total - size))
             self.post_message(self.PageRequested(self, start, size, self.absolute_cursor))
@@ -168,8 +235,60 @@ class CertificateTable(DataTable[Text]):
         event.stop()
         self.goto(self.absolute_cursor - 3)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        # A mouse click on a row: choosing it is the same as Enter.
+    def on_click(self, event: events.Click) -> None:
         event.stop()
-        if self.selected is not None:
-            self.post_message(self.CertificateChosen(self, self.selected))
+        if event.y == 0:
+            column = self._column_at(event.x)
+            if column is not None:
+                self.post_message(self.SortRequested(self, column))
+            return
+        row = event.y - 1
+        if 0 <= row < len(self.page):
+            if row == self.cursor_row or event.chain > 1:
+                self._move_to(row)
+                self.action_choose()
+            else:
+                self._move_to(row)
+
+    def _column_at(self, x: int) -> str | None:
+        position = 0
+        for key, _, width, _ in COLUMNS[self.column_offset :]:
+            if position <= x < position + width + GAP:
+                return key
+            position += width + GAP
+        return None
+
+    # ------------------------------------------------------------ painting
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.page_size + 1
+
+    def _line_text(self, cells: list[Text]) -> Text:
+        line = Text(no_wrap=True, overflow="crop")
+        for (_, _, width, _), cell in list(zip(COLUMNS, cells))[self.column_offset :]:
+            part = cell.copy()
+            part.truncate(width, overflow="ellipsis", pad=True)
+            line.append_text(part)
+            line.append(" " * GAP)
+        return line
+
+    def _strip(self, text: Text, style: Style) -> Strip:
+        segments = [Segment(" ")] + list(text.render(self.app.console, end=""))
+        return Strip(segments).crop_extend(0, self.size.width, None).apply_style(style)
+
+    def render_line(self, y: int) -> Strip:
+        base = self.rich_style
+        if y == 0:
+            labels = [Text(label) for _, label, _, _ in COLUMNS]
+            header = self._line_text(labels)
+            return self._strip(header, base + self.get_component_rich_style("certificate-table--header"))
+        row = y - 1
+        if row >= len(self.cells):
+            return Strip.blank(self.size.width, base)
+        if row == self.cursor_row:
+            return self._strip(self._line_text(self.cells[row]), base + self.get_component_rich_style("certificate-table--cursor"))
+        strip = self._strips.get(row)
+        if strip is None:
+            style = base + self.get_component_rich_style("certificate-table--odd") if row % 2 else base
+            strip = self._strips[row] = self._strip(self._line_text(self.cells[row]), style)
+        return strip

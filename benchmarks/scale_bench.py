@@ -1,0 +1,124 @@
+"""Scale benchmark: import, list and the TUI at 10,000, 100,000 and 500,000 certificates.
+
+Usage: python benchmarks/scale_bench.py [SIZES]   (default 10000,100000,500000)
+
+For each size it writes that many realistic PEM files (2-4 names each, wildcards
+and IDNs among them, expiry spread from two months ago to a year ahead, five
+owners), imports them with ``sslterm import`` (one run per owner directory),
+gives the store a realistic mix of types and some archived history, then times
+``sslterm list --status 30d --format json`` and measures the TUI in a fresh
+process (benchmarks/tui_probe.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+HERE = Path(__file__).resolve().parent
+OWNERS = ["alice", "bob", "ops", "webmaster", "shop-team"]
+WORDS = ["shop", "api", "mail", "cdn", "portal", "vpn", "git", "wiki", "sso", "files", "img", "static", "auth", "m", "blog"]
+
+
+def write_pems(root: Path, count: int) -> float:
+    """Realistic certificates, one per file, in one directory per owner; returns seconds taken."""
+    rng = random.Random(count)
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bench Issuing CA"), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Bench")])
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(64)]
+    dirs = [root / owner for owner in OWNERS]
+    for d in dirs:
+        d.mkdir(parents=True)
+    start = time.perf_counter()
+    for i in range(count):
+        word = WORDS[i % len(WORDS)]
+        base = f"{word}{i}.example{'-bücher' if i % 97 == 0 else ''}.com"
+        base = __import__("idna").encode(base, uts46=True).decode()
+        names = [base, f"www.{base}"] + ([f"*.{base}"] if i % 5 == 0 else []) + ([f"m.{base}"] if i % 3 == 0 else [])
+        not_after = now + timedelta(days=rng.randint(-60, 400), hours=rng.randint(0, 23))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, base), x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example")]))
+            .issuer_name(ca).public_key(keys[i % len(keys)].public_key()).serial_number(i + 1)
+            .not_valid_before(not_after - timedelta(days=90 if i % 3 else 398)).not_valid_after(not_after)
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
+        )
+        cert = builder.sign(ca_key, hashes.SHA256(), ecdsa_deterministic=True)
+        (dirs[i % len(dirs)] / f"{i}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return time.perf_counter() - start
+
+
+def sslterm(db: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "sslterm", "--db", str(db), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise RuntimeError(done.stderr.decode())
+    return elapsed, done
+
+
+def shape_store(db: Path) -> None:
+    """Benchmark fixture: a realistic mix of types and some archived history (direct SQL)."""
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE certificate SET type = 'auto' WHERE id % 10 IN (1, 2, 3)")
+    conn.execute("UPDATE certificate SET type = 'self-signed' WHERE id % 10 = 4")
+    conn.execute("UPDATE certificate SET archived = 1, archived_at = updated_at WHERE id % 50 = 7")
+    conn.execute("INSERT INTO event (at, kind, certificate_id, domain, \"user\", detail) SELECT updated_at, 'deleted', id, NULL, 'bench', '' FROM certificate WHERE archived = 1")
+    conn.commit()
+    conn.close()
+
+
+def run(count: int) -> dict[str, object]:
+    tmp = Path(tempfile.mkdtemp(prefix=f"sslterm-bench-{count}-"))
+    try:
+        gen = write_pems(tmp / "pems", count)
+        db = tmp / "bench.db"
+        imported = 0.0
+        for owner in OWNERS:
+            elapsed, _ = sslterm(db, "import", str(tmp / "pems" / owner), "--owner", owner)
+            imported += elapsed
+        shape_store(db)
+        list_times = [sslterm(db, "list", "--status", "30d", "--format", "json")[0] for _ in range(3)]
+        rows = len(json.loads(sslterm(db, "list", "--status", "30d", "--format", "json")[1].stdout))
+        probe = subprocess.run([sys.executable, str(HERE / "tui_probe.py"), str(db)], capture_output=True, text=True)
+        if probe.returncode != 0:
+            raise RuntimeError(probe.stderr)
+        tui = json.loads(probe.stdout.strip().splitlines()[-1])
+        return {"n": count, "generate_s": gen, "import_per_s": count / imported, "list_30d_json_s": min(list_times),
+                "list_30d_rows": rows, "db_mib": db.stat().st_size / 2**20, **tui}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "10000,100000,500000").split(",")]
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
+    header = f"{'N':>8} {'import/s':>9} {'list30d':>8} {'paint':>7} {'search95':>9} {'filter95':>9} {'pgdn95':>7} {'counts95':>9} {'RSS':>8}"
+    print(header)
+    for count in sizes:
+        r = run(count)
+        print(f"{r['n']:>8,} {r['import_per_s']:>9,.0f} {r['list_30d_json_s']:>7.2f}s {r['first_paint_s']:>6.2f}s "
+              f"{r['search_p95_ms']:>7.1f}ms {r['filter_p95_ms']:>7.1f}ms {r['page_down_p95_ms']:>5.1f}ms {r['counts_p95_ms']:>7.1f}ms "
+              f"{r['rss_mib']:>6.0f}MiB", flush=True)
+        print("  " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
