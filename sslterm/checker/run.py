@@ -52,7 +52,13 @@ def renew_self_signed(store: Store, record: CertificateRecord, now: datetime) ->
     return store.renew(record.id, new_cert, [], key, now)
 
 
-RENEWERS: dict[str, Renewer] = {"self-signed": renew_self_signed}
+def _renew_auto(store: Store, record: CertificateRecord, now: datetime) -> CertificateRecord:
+    from sslterm.autossl.service import renew_auto  # the acme library loads only when needed
+
+    return renew_auto(store, record, now)
+
+
+RENEWERS: dict[str, Renewer] = {"self-signed": renew_self_signed, "auto": _renew_auto}
 
 
 async def check_pass(store: Store, now: datetime, options: CheckOptions = CheckOptions(), renewers: dict[str, Renewer] | None = None) -> CheckReport:

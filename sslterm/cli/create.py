@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sslterm.cli.context import Context
@@ -21,6 +22,10 @@ def cmd_new(ctx: Context, args: argparse.Namespace) -> int:
         organization=args.org, unit=args.unit, email=args.email, key_type=args.key_type,
     )
     owner = args.owner or ctx.user
+    if args.kind == "acme":
+        return _new_acme(ctx, args, owner, now)
+    if args.webroot or args.standalone is not None or args.ca_bundle:
+        raise InputError("--webroot, --standalone and --ca-bundle belong to 'sslterm new acme'")
     if args.kind == "csr":
         if args.days or args.not_before or args.not_after:
             raise InputError("a CSR carries no dates: the CA sets them (drop --days/--not-before/--not-after)")
@@ -43,6 +48,32 @@ def cmd_new(ctx: Context, args: argparse.Namespace) -> int:
     )
     record = create_self_signed(ctx.store, req, period, owner=owner, now=now, name=args.name)
     print(f"created self-signed certificate {record.id} for {safe(record.domain)}, valid until {record.not_after:%Y-%m-%d}")
+    return 0
+
+
+def _new_acme(ctx: Context, args: argparse.Namespace, owner: str, now) -> int:  # type: ignore[no-untyped-def]
+    from sslterm.autossl.client import AcmeSettings
+    from sslterm.autossl.service import obtain_certificate
+
+    if args.days or args.not_before or args.not_after:
+        raise InputError("an ACME certificate's dates are set by the CA (drop --days/--not-before/--not-after)")
+    if not args.email:
+        raise InputError("'sslterm new acme' needs --email for the ACME account")
+    if bool(args.webroot) == (args.standalone is not None):
+        raise InputError("choose one challenge method: --webroot DIR or --standalone PORT")
+    from sslterm.core.names import normalize_email
+
+    settings = AcmeSettings(
+        directory=args.directory, email=normalize_email(args.email),
+        challenge="webroot" if args.webroot else "standalone", webroot=args.webroot,
+        port=args.standalone, ca_bundle=args.ca_bundle, key_type=args.key_type,
+    )
+
+    def progress(step: str, message: str) -> None:
+        print(f"{step:<10} {safe(message)}", file=sys.stderr, flush=True)
+
+    record = obtain_certificate(ctx.store, settings, args.domain, args.san, owner=owner, now=now, name=args.name, progress=progress)
+    print(f"obtained certificate {record.id} for {safe(record.domain)} (auto), valid until {record.not_after:%Y-%m-%d}")
     return 0
 
 

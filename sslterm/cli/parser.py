@@ -57,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(handler=export.cmd_export)
 
-    p = verbs.add_parser("new", help="create a self-signed certificate or a certificate request (CSR)")
-    p.add_argument("kind", choices=("self-signed", "csr"))
+    p = verbs.add_parser("new", help="create a self-signed certificate, a certificate request (CSR), or obtain one by ACME")
+    p.add_argument("kind", choices=("self-signed", "csr", "acme"))
     p.add_argument("--domain", required=True)
     p.add_argument("--san", action="append", default=[], metavar="NAME", help="additional name (repeatable; wildcards and IPs allowed)")
     p.add_argument("--key-type", choices=KEY_TYPES, default="rsa2048")
@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner", metavar="NAME")
     p.add_argument("--name", metavar="NAME")
     p.add_argument("--out", metavar="DIR", help="csr: also write <name>.csr to DIR")
+    acme = p.add_argument_group("acme (Auto SSL)")
+    acme.add_argument("--directory", metavar="URL", default="letsencrypt",
+                      help="ACME directory: letsencrypt (default), letsencrypt-staging, or any URL (ZeroSSL, step-ca, a company CA)")
+    acme.add_argument("--webroot", metavar="DIR", help="answer http-01 by writing DIR/.well-known/acme-challenge/<token>")
+    acme.add_argument("--standalone", type=int, metavar="PORT", help="answer http-01 with a built-in HTTP responder on PORT")
+    acme.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for a private ACME server's HTTPS")
     p.set_defaults(handler=create.cmd_new)
 
     p = verbs.add_parser("delete", help="delete (archive) a certificate; its history is kept")

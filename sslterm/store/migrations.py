@@ -73,7 +73,17 @@ V3_SCALE = [
     'INSERT INTO certificate_fts(rowid, search) VALUES (new.id, new.search); END',
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER, V3_SCALE]
+V4_AUTO_SSL = [
+    'CREATE TABLE "acmeaccount" ("id" INTEGER NOT NULL PRIMARY KEY, "directory" TEXT NOT NULL, "email" TEXT NOT NULL, '
+    '"uid" VARCHAR(255) NOT NULL, "key_blob" BLOB NOT NULL, "account_url" TEXT, "created_at" INTEGER NOT NULL)',
+    'CREATE UNIQUE INDEX "acmeaccount_directory_email" ON "acmeaccount" ("directory", "email")',
+    'CREATE TABLE "acmesetting" ("id" INTEGER NOT NULL PRIMARY KEY, "certificate_id" INTEGER NOT NULL, "directory" TEXT NOT NULL, '
+    '"email" TEXT NOT NULL, "challenge" VARCHAR(255) NOT NULL, "webroot" TEXT, "port" INTEGER, "ca_bundle" TEXT, '
+    '"key_type" VARCHAR(255) NOT NULL, FOREIGN KEY ("certificate_id") REFERENCES "certificate" ("id") ON DELETE CASCADE)',
+    'CREATE UNIQUE INDEX "acmesetting_certificate" ON "acmesetting" ("certificate_id")',
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -122,4 +122,28 @@ class Event(BaseModel):
     detail = TextField(default="")
 
 
-MODELS = [Setting, Owner, Certificate, CertificateName, WebDomain, Endpoint, Event]
+class AcmeAccount(BaseModel):
+    """An ACME account per (directory, email); its key is encrypted like every other key."""
+
+    directory = TextField()
+    email = TextField()
+    uid = CharField()
+    key_blob = BlobField()
+    account_url = TextField(null=True)
+    created_at = UtcField()
+
+
+class AcmeSetting(BaseModel):
+    """How an ``auto`` certificate was obtained, so the checker can renew it the same way."""
+
+    certificate = ForeignKeyField(Certificate, backref="acme", on_delete="CASCADE", unique=True)
+    directory = TextField()
+    email = TextField()
+    challenge = CharField()
+    webroot = TextField(null=True)
+    port = IntegerField(null=True)
+    ca_bundle = TextField(null=True)
+    key_type = CharField()
+
+
+MODELS = [Setting, Owner, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting]

@@ -426,6 +426,10 @@ class Store:
         der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         row.key_blob = self.vault.encrypt(der, row.uid)
         row.save()
+        self._persist_check_blob()
+
+    def _persist_check_blob(self) -> None:
+        """After the first key is encrypted, remember the data-key check in the database."""
         if self.vault.new_check_blob is not None:
             Setting.replace(key="key_check", value=self.vault.new_check_blob.hex()).execute()
             self.vault.new_check_blob = None

@@ -67,6 +67,7 @@ SCENES = [
     Scene("wizard-self-signed", "Add: the self-signed / request form", ("a", "enter")),
     Scene("wizard-existing", "Add: an existing certificate, pasted or from files", ("a", "down", "down", "enter")),
     Scene("wizard-live", "Add: from a live server", ("a", "down", "down", "down", "enter")),
+    Scene("wizard-acme", "Add: Let's Encrypt / ACME", ("a", "down", "down", "down", "down", "enter")),
     Scene("wizard-review", "Add: review before anything is written",
           ("a", "enter", "tab", *"shop.example", "tab", *"www.shop.example", "tab", "tab", *"DE", "ctrl+n")),
     Scene("wizard-error", "Add: each field explains what is wrong", ("a", "enter", "tab", *"bad domain", "tab", "tab", "tab", *"XX", "tab")),

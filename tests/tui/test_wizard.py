@@ -249,3 +249,46 @@ async def test_a_dead_server_is_an_error_under_the_address(app, store):
         await next_step(pilot)
         assert "cannot connect" in app.screen.query_one("#address-field").error
     assert store.count(ListQuery(), NOW) == 0
+
+
+from tests.autossl.conftest import pebble  # noqa: E402,F401 - the session fixture
+
+
+async def test_acme_through_the_wizard(app, store, pebble):  # noqa: F811
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, 4)
+        await paste(pilot, "acme-directory", pebble.directory)
+        await paste(pilot, "acme-email", "ops@example.com")
+        await paste(pilot, "acme-domain", "wizard.acme.example")
+        await paste(pilot, "acme-port", str(pebble.http_port))
+        await paste(pilot, "acme-ca-bundle", str(pebble.ca_bundle))
+        await next_step(pilot)
+        assert app.screen.switcher.current == "step-review"
+        await pilot.press("ctrl+n")
+        for _ in range(100):  # the ACME flow runs in a worker; the UI stays live meanwhile
+            await pilot.pause(0.1)
+            if isinstance(app.screen, DetailScreen):
+                break
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+    record = only(store)
+    assert record.type == "auto" and record.domain == "wizard.acme.example" and record.has_key
+
+
+async def test_acme_wizard_shows_the_cas_refusal_and_writes_nothing(app, store, pebble):  # noqa: F811
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await start(pilot, 4)
+        await paste(pilot, "acme-directory", pebble.directory)
+        await paste(pilot, "acme-email", "ops@example.com")
+        await paste(pilot, "acme-domain", "192.0.2.7")
+        await paste(pilot, "acme-port", str(pebble.http_port))
+        await paste(pilot, "acme-ca-bundle", str(pebble.ca_bundle))
+        await next_step(pilot)
+        await pilot.press("ctrl+n")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if any("the CA refused" in n.message for n in app._notifications):
+                break
+        assert any("the CA refused" in n.message and "malformed" in n.message for n in app._notifications)
+        assert isinstance(app.screen, WizardScreen) and not app.screen.switcher.loading
+    assert store.count(ListQuery(), NOW) == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Callable
 
 from rich.table import Table
@@ -44,6 +45,7 @@ KINDS = [
     ("request", "Request (CSR)", "generate a key and a signing request to send to a CA"),
     ("existing", "Existing", "upload a certificate you already have (PEM, DER, PKCS#7, PFX)"),
     ("live", "From a live server", "fetch the chain a server presents and track it for expiry"),
+    ("acme", "Let's Encrypt / ACME", "obtain from an ACME CA and renew automatically (Auto SSL)"),
 ]
 
 
@@ -63,6 +65,39 @@ def _sans(text: str) -> list[str]:
 
 def _optional(rule: Callable[[str], Any]) -> Callable[[str], Any]:
     return lambda value: rule(value) if value.strip() else None
+
+
+def _directory(value: str) -> str:
+    from sslterm.autossl.client import NAMED_DIRECTORIES
+
+    text = value.strip()
+    if text in NAMED_DIRECTORIES or text.startswith(("https://", "http://")):
+        return text
+    raise InputError(f"ACME directory {value!r} is not a URL or one of {', '.join(NAMED_DIRECTORIES)}")
+
+
+def _directory_path(value: str) -> Path:
+    path = Path(value.strip()).expanduser()
+    if not path.is_dir():
+        raise InputError(f"{value} is not a directory")
+    return path
+
+
+def _file_path(value: str) -> Path:
+    path = Path(value.strip()).expanduser()
+    if not path.is_file():
+        raise InputError(f"{value} is not a file")
+    return path
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value.strip())
+    except ValueError:
+        raise InputError(f"port {value!r} is not a number") from None
+    if not 1 <= port <= 65535:
+        raise InputError("port must be from 1 to 65535")
+    return port
 
 
 def _required(label: str) -> Callable[[str], str]:
@@ -131,9 +166,21 @@ class WizardScreen(SslTermScreen):
                 yield FormField("SNI name (optional)", id="sni", validator=_optional(lambda v: normalize_domain(v, field="SNI name", allow_wildcard=False)))
                 yield FormField("Username (owner)", id="live-owner", value=store.user, validator=_required("owner"))
                 yield Checkbox("Also probe this endpoint in the renewal checker", value=True, id="live-probe", compact=True)
+            with VerticalScroll(id="step-acme"):
+                yield FormField("ACME directory: letsencrypt, letsencrypt-staging or a URL", id="acme-directory", value="letsencrypt", validator=_directory)
+                yield FormField("Email for the ACME account", id="acme-email", validator=normalize_email)
+                yield FormField("Domain name", id="acme-domain", placeholder="example.com", validator=lambda v: normalize_domain(v, allow_wildcard=False))
+                yield FormField("Additional names (space or comma separated)", id="acme-sans", validator=_sans)
+                yield FormField("Webroot directory (http-01 token files); leave empty for the built-in responder", id="acme-webroot", validator=_optional(_directory_path))
+                yield FormField("Built-in responder port (when no webroot)", id="acme-port", value="80", validator=_port)
+                yield FormField("CA bundle for a private ACME server (optional)", id="acme-ca-bundle", validator=_optional(_file_path))
+                yield FormField("Username (owner)", id="acme-owner", value=store.user, validator=_required("owner"))
+                yield Label("Key type and length", classes="field-label")
+                yield Select([(KEY_TYPE_LABELS[k], k) for k in KEY_TYPES], value="ec256", allow_blank=False, id="acme-key-type", compact=True)
             with VerticalScroll(id="step-review"):
                 yield Static(id="review")
                 yield Checkbox("I have read the warnings above", id="ack", compact=True)
+        yield Static(id="progress")
         with Horizontal(id="wizard-buttons"):
             yield Button("Back (ctrl+b)", id="back", compact=True)
             yield Button("Next (ctrl+n)", id="next", variant="primary", compact=True)
@@ -141,7 +188,7 @@ class WizardScreen(SslTermScreen):
 
     def on_mount(self) -> None:
         owners = SuggestFromList(self.services.store.owners(), case_sensitive=False)
-        for field_id in ("#owner", "#existing-owner", "#live-owner"):
+        for field_id in ("#owner", "#existing-owner", "#live-owner", "#acme-owner"):
             self.query_one(field_id, Input).suggester = owners
         self.query_one("#kind", OptionList).focus()
         self._buttons()
@@ -189,6 +236,8 @@ class WizardScreen(SslTermScreen):
             self._plan_existing()
         elif step == "step-live":
             self._plan_live()
+        elif step == "step-acme":
+            self._plan_acme()
         elif step == "step-review":
             self._create()
 
@@ -313,6 +362,36 @@ class WizardScreen(SslTermScreen):
             return record
 
         self._review(Plan("Certificate from a live server", rows, create, [f"{f.code}: {f.message}" for f in findings]))
+
+    def _plan_acme(self) -> None:
+        from sslterm.autossl.client import NAMED_DIRECTORIES, AcmeSettings
+        from sslterm.autossl.service import obtain_certificate
+
+        values = self._fields("acme-directory", "acme-email", "acme-domain", "acme-sans", "acme-webroot", "acme-port", "acme-ca-bundle", "acme-owner")
+        if values is None:
+            return
+        webroot = values["acme-webroot"]
+        settings = AcmeSettings(
+            directory=NAMED_DIRECTORIES.get(values["acme-directory"], values["acme-directory"]), email=values["acme-email"],
+            challenge="webroot" if webroot else "standalone", webroot=str(webroot) if webroot else None,
+            port=None if webroot else values["acme-port"], ca_bundle=str(values["acme-ca-bundle"]) if values["acme-ca-bundle"] else None,
+            key_type=str(self.query_one("#acme-key-type", Select).value),
+        )
+        domain, sans, owner = values["acme-domain"], values["acme-sans"], values["acme-owner"]
+        names = list(dict.fromkeys([domain, *sans]))
+        rows = [("Type", "Auto SSL (ACME), renewed automatically by the checker"), ("Directory", settings.directory),
+                ("Account email", settings.email), ("Names", ", ".join(names)), ("Owner", owner),
+                ("Challenge", f"http-01 via webroot {webroot}" if webroot else f"http-01 via the built-in responder on port {settings.port}"),
+                ("Key", KEY_TYPE_LABELS[settings.key_type]), ("CA bundle", settings.ca_bundle or "system trust store")]
+        progress_view = self.query_one("#progress", Static)
+
+        def create(store: Store, at: datetime) -> CertificateRecord:
+            def progress(step: str, message: str) -> None:
+                self.app.call_from_thread(progress_view.update, Text.assemble((f"{step}: ", "bold"), plain(message)))
+
+            return obtain_certificate(store, settings, domain, sans, owner=owner, now=at, progress=progress)
+
+        self._review(Plan("Let's Encrypt / ACME", rows, create))
 
     def _review(self, plan: Plan) -> None:
         self.plan = plan
