@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker
 
-from sslterm.checker.report import CheckReport
-from sslterm.checker.run import CheckOptions, check_pass
 from sslterm.core.clock import Clock
 from sslterm.store import Store
 from sslterm.tui.screens.base import SslTermScreen, job_finished, run_job
 from sslterm.tui.screens.cert_list import CertificateListScreen
 from sslterm.tui.services import Services
+
+if TYPE_CHECKING:
+    from sslterm.checker.report import CheckReport
 
 FIRST_CHECK_DELAY = 2.0
 NOTEWORTHY = ("renewal-failed", "probe-failed", "drift")
@@ -41,6 +42,8 @@ class SslTermApp(App[None]):
 
     def run_checks_now(self) -> None:
         """Run a checker pass in a thread with its own event loop, so the UI loop never waits on it."""
+        from sslterm.checker.run import CheckOptions, check_pass  # loaded on first use: start-up stays fast
+
         store, now = self.services.store, self.services.now()
         run_job(self, "checker", lambda: asyncio.run(check_pass(store, now, CheckOptions())), self._checks_completed)
 

@@ -189,9 +189,9 @@ async def test_help_and_palette_reach_every_key(app, inventory):
 async def test_counts_follow_the_status_buckets_from_sql(app, inventory, store):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        page = app.screen.page
-        assert page.counts == store.counts(ListQuery(), NOW)
-        assert page.counts[Bucket.DAYS_30] == 2
+        counts = app.screen.counts.counts
+        assert counts == store.counts(ListQuery(), NOW)
+        assert counts[Bucket.DAYS_30] == 2
 
 
 async def test_r_runs_the_checker_and_the_status_line_shows_its_result(store):

@@ -26,19 +26,24 @@ SEARCH_DEBOUNCE = 0.04  # short: an indexed search costs milliseconds, and typin
 
 @dataclass(frozen=True)
 class Page:
-    """One fetched window of the list, with the counts around it."""
+    """One fetched window of the list."""
 
     query: ListQuery
     offset: int
     rows: list[CertificateRecord]
-    counts: dict[Bucket, int]
     cursor: int
-    inventory_empty: bool
     now: datetime
+    total: int  # exact when the counts are known, else a lower bound that lets paging go on
 
-    @property
-    def total(self) -> int:
-        return self.counts[self.query.bucket]
+
+@dataclass(frozen=True)
+class Counts:
+    """Per-bucket counts for a search and owner (they do not depend on the bucket shown)."""
+
+    search: str
+    owner: str | None
+    counts: dict[Bucket, int]
+    inventory_empty: bool
 
 
 class CertificateListScreen(SslTermScreen):
@@ -78,6 +83,7 @@ class CertificateListScreen(SslTermScreen):
         super().__init__(services)
         self.query_state = ListQuery()
         self.page: Page | None = None
+        self.counts: Counts | None = None
         self._debounce: Timer | None = None
         self.last_check: str = ""
 
@@ -96,35 +102,64 @@ class CertificateListScreen(SslTermScreen):
 
     # ------------------------------------------------------------- loading
 
-    def reload(self, cursor: int = 0) -> None:
-        """Fetch counts and the window holding ``cursor`` in a worker."""
+    def reload(self, cursor: int = 0, recount: bool = True) -> None:
+        """Fetch the window holding ``cursor`` (and, unless only the bucket changed, the counts)."""
         query, size = self.query_state, self.table.page_size
         offset = max(0, cursor - size + 1) if cursor >= size else 0
-        self._fetch(query, offset, size, cursor)
+        self._fetch(query, offset, size, cursor, recount)
 
-    def _fetch(self, query: ListQuery, offset: int, limit: int, cursor: int, counts: dict[Bucket, int] | None = None) -> None:
-        """Fetch a window; ``counts`` from the current page are reused when only the window moves."""
+    def _known_counts(self, query: ListQuery) -> Counts | None:
+        counts = self.counts
+        return counts if counts is not None and (counts.search, counts.owner) == (query.search, query.owner) else None
+
+    def _fetch(self, query: ListQuery, offset: int, limit: int, cursor: int, recount: bool = False) -> None:
+        """Fetch a window in a worker: the rows are shown first, the counts follow.
+
+        Counting a broad search over a large inventory costs more than the page
+        itself, so the list repaints as soon as its rows arrive.
+        """
         store, now = self.services.store, self.services.now()
-        known = counts
+        known = None if recount else self._known_counts(query)
 
-        def work() -> Page:
-            counts = known if known is not None else store.counts(query, now)
-            total = counts[query.bucket]
-            start = min(offset, max(0, total - limit))
+        def work() -> Counts | None:
+            start = offset if known is None else min(offset, max(0, known.counts[query.bucket] - limit))
             rows = store.list(query, now, limit=limit, offset=start)
-            empty = counts[Bucket.ALL] == 0 and (not (query.search or query.owner) or store.count(ListQuery(), now) == 0)
-            return Page(query, start, rows, counts, min(cursor, max(total - 1, 0)), empty, now)
+            if not rows and start > 0 and known is None:
+                counts = self._count(store, query, now)
+                start = max(0, counts.counts[query.bucket] - limit)
+                rows = store.list(query, now, limit=limit, offset=start)
+                self.app.call_from_thread(self._show_counts, counts)
+            total = known.counts[query.bucket] if known else start + len(rows) + (1 if len(rows) == limit else 0)
+            page = Page(query, start, rows, min(cursor, max(total - 1, 0)), now, total)
+            self.app.call_from_thread(self._show, page)
+            return None if known is not None else self._count(store, query, now)
 
-        self.job("list-page", work, self._show)
+        self.job("list-page", work, lambda counts: self._show_counts(counts) if counts is not None else None)
+
+    @staticmethod
+    def _count(store, query: ListQuery, now: datetime) -> Counts:  # type: ignore[no-untyped-def]
+        counts = store.counts(query, now)
+        empty = counts[Bucket.ALL] == 0 and (not query.filtered or store.count(ListQuery(), now) == 0)
+        return Counts(query.search, query.owner, counts, empty)
 
     def _show(self, page: Page) -> None:
         if page.query != self.query_state:
             return  # a newer query is on its way
         self.page = page
         self.table.show_page(page.offset, page.rows, page.total, page.cursor, page.now)
-        self.filter_bar.show(page.counts, page.query.bucket)
-        self.table.display = not page.inventory_empty
-        self.empty.display = page.inventory_empty
+        known = self._known_counts(page.query)
+        if known is not None:
+            self._show_counts(known)
+        self._update_status()
+
+    def _show_counts(self, counts: Counts) -> None:
+        if (counts.search, counts.owner) != (self.query_state.search, self.query_state.owner):
+            return
+        self.counts = counts
+        self.filter_bar.show(counts.counts, self.query_state.bucket)
+        self.table.total = counts.counts[self.query_state.bucket]
+        self.table.display = not counts.inventory_empty
+        self.empty.display = counts.inventory_empty
         self._update_status()
 
     def _update_status(self) -> None:
@@ -132,7 +167,8 @@ class CertificateListScreen(SslTermScreen):
         if page is None:
             return
         q = page.query
-        where = f"row {self.table.absolute_cursor + 1:,} of {page.total:,}" if page.total else "no certificate matches"
+        total = f"{self.table.total:,}" if self._known_counts(q) is not None else "…"
+        where = f"row {self.table.absolute_cursor + 1:,} of {total}" if self.table.total else "no certificate matches"
         label = next((c[1] for c in COLUMNS if c[3] == q.sort), "urgency") if q.sort != "urgency" else "urgency"
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {where} · sort: {label} {'↓' if q.descending else '↑'}")
@@ -153,13 +189,14 @@ class CertificateListScreen(SslTermScreen):
         self.reload(self.table.absolute_cursor)
 
     def set_query(self, query: ListQuery) -> None:
+        """Show another query from its first row; counts are reused when only the bucket changed."""
+        recount = (query.search, query.owner) != (self.query_state.search, self.query_state.owner)
         self.query_state = query
-        self.reload(0)
+        self.reload(0, recount=recount)
 
     @on(CertificateTable.PageRequested)
     def _page_requested(self, event: CertificateTable.PageRequested) -> None:
-        same_query = self.page is not None and self.page.query == self.query_state
-        self._fetch(self.query_state, event.offset, event.limit, event.cursor, self.page.counts if same_query and self.page else None)
+        self._fetch(self.query_state, event.offset, event.limit, event.cursor)
 
     @on(CertificateTable.CursorMoved)
     def _cursor_moved(self) -> None:
@@ -283,7 +320,7 @@ class CertificateListScreen(SslTermScreen):
         self.app.push_screen(HelpScreen(self.BINDINGS, title="Certificate list"))
 
     def action_demo(self) -> None:
-        if self.page is None or not self.page.inventory_empty:
+        if self.counts is None or not self.counts.inventory_empty:
             self.notify("Demo data loads only into an empty inventory.", severity="warning")
             return
         from sslterm.store.demo import load_demo
