@@ -43,17 +43,22 @@ class ListQuery:
 
 
 def bucket_condition(bucket: Bucket, now: datetime) -> Expression | None:
-    """SQL for :func:`sslterm.core.status.in_bucket` on the certificate table."""
-    expired = Certificate.not_after <= now
-    valid = (Certificate.not_before <= now) & (Certificate.not_after > now)
+    """SQL for :func:`sslterm.core.status.in_bucket` on the certificate table.
+
+    The expiry bound is written on ``expiry_order`` (not_after, or year 9999 for a
+    pending request, whose NULL not_before keeps it out of every bucket but All), so
+    one index serves both the range and the default order: no sort of the bucket.
+    """
+    epoch = int(now.timestamp())
     if bucket is Bucket.ALL:
         return None
     if bucket is Bucket.EXPIRED:
-        return expired
+        return EXPIRY_ORDER <= epoch
+    valid = (Certificate.not_before <= now) & (EXPIRY_ORDER > epoch)
     if bucket is Bucket.VALID:
         return valid
     assert bucket.days is not None
-    return valid & (Certificate.not_after <= now + timedelta(days=bucket.days))
+    return valid & (EXPIRY_ORDER <= epoch + bucket.days * 86400)
 
 
 def search_terms(text: str) -> list[tuple[str, str]]:

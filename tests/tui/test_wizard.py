@@ -254,15 +254,20 @@ async def test_a_dead_server_is_an_error_under_the_address(app, store):
 from tests.autossl.conftest import pebble  # noqa: E402,F401 - the session fixture
 
 
+async def fill_acme(pilot, pebble, domain: str) -> None:  # noqa: F811
+    """Choose the ACME path and fill it for the test's pebble, then go to the review."""
+    await start(pilot, 4)
+    await paste(pilot, "acme-directory", pebble.directory)
+    await paste(pilot, "acme-email", "ops@example.com")
+    await paste(pilot, "acme-domain", domain)
+    await paste(pilot, "acme-port", str(pebble.http_port))
+    await paste(pilot, "acme-ca-bundle", str(pebble.ca_bundle))
+    await next_step(pilot)
+
+
 async def test_acme_through_the_wizard(app, store, pebble):  # noqa: F811
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, 4)
-        await paste(pilot, "acme-directory", pebble.directory)
-        await paste(pilot, "acme-email", "ops@example.com")
-        await paste(pilot, "acme-domain", "wizard.acme.example")
-        await paste(pilot, "acme-port", str(pebble.http_port))
-        await paste(pilot, "acme-ca-bundle", str(pebble.ca_bundle))
-        await next_step(pilot)
+        await fill_acme(pilot, pebble, "wizard.acme.example")
         assert app.screen.switcher.current == "step-review"
         await pilot.press("ctrl+n")
         for _ in range(100):  # the ACME flow runs in a worker; the UI stays live meanwhile
@@ -277,13 +282,7 @@ async def test_acme_through_the_wizard(app, store, pebble):  # noqa: F811
 
 async def test_acme_wizard_shows_the_cas_refusal_and_writes_nothing(app, store, pebble):  # noqa: F811
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await start(pilot, 4)
-        await paste(pilot, "acme-directory", pebble.directory)
-        await paste(pilot, "acme-email", "ops@example.com")
-        await paste(pilot, "acme-domain", "192.0.2.7")
-        await paste(pilot, "acme-port", str(pebble.http_port))
-        await paste(pilot, "acme-ca-bundle", str(pebble.ca_bundle))
-        await next_step(pilot)
+        await fill_acme(pilot, pebble, "192.0.2.7")
         await pilot.press("ctrl+n")
         for _ in range(100):
             await pilot.pause(0.1)

@@ -81,49 +81,38 @@ class CertificateTable(Widget, can_focus=True):
     ]
 
     @dataclass
-    class PageRequested(Message):
-        """The window must move: fetch ``limit`` rows from ``offset`` and place the cursor at ``cursor``."""
+    class TableMessage(Message):
+        """Base of the table's messages: they carry the table as their control."""
 
         table: CertificateTable
+
+        @property
+        def control(self) -> CertificateTable:
+            return self.table
+
+    @dataclass
+    class PageRequested(TableMessage):
+        """The window must move: fetch ``limit`` rows from ``offset`` and place the cursor at ``cursor``."""
+
         offset: int
         limit: int
         cursor: int
 
-        @property
-        def control(self) -> CertificateTable:
-            return self.table
-
     @dataclass
-    class CertificateChosen(Message):
+    class CertificateChosen(TableMessage):
         """Enter (or a second click) on a certificate."""
 
-        table: CertificateTable
         record: CertificateRecord
 
-        @property
-        def control(self) -> CertificateTable:
-            return self.table
-
     @dataclass
-    class CursorMoved(Message):
+    class CursorMoved(TableMessage):
         """The cursor is on another row."""
 
-        table: CertificateTable
-
-        @property
-        def control(self) -> CertificateTable:
-            return self.table
-
     @dataclass
-    class SortRequested(Message):
+    class SortRequested(TableMessage):
         """A column header was clicked."""
 
-        table: CertificateTable
         column: str
-
-        @property
-        def control(self) -> CertificateTable:
-            return self.table
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
