@@ -22,6 +22,7 @@ from sslterm.store.models import Certificate, Owner
 SORTS = ("urgency", "domain", "name", "created_at", "updated_at", "not_after", "type", "owner", "status")
 EXPIRY_ORDER = SQL('"t1"."expiry_order"')  # generated column: COALESCE(not_after, year 9999)
 MIN_FTS_TERM = 3  # the trigram index needs three characters
+BROAD_TERM = 5000  # index hits from which a term counts as broad
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,19 @@ def _fts_phrase(term: str) -> str:
 
 
 def _term_condition(term: str, ascii_term: str) -> Expression:
+    """A selective term goes through the trigram index; a broad one is matched in page order.
+
+    An IN list built from the index costs time in proportion to its hits, so for a
+    term most certificates match (or one too short for trigrams) scanning in the
+    list's own order finds a screenful sooner.
+    """
     forms = list(dict.fromkeys((term, ascii_term)))
     if all(len(f) >= MIN_FTS_TERM for f in forms):
         match = " OR ".join(_fts_phrase(f) for f in forms)
-        return Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match]))
+        probe = "SELECT COUNT(*) FROM (SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ? LIMIT ?)"
+        hits = Certificate._meta.database.execute_sql(probe, [match, BROAD_TERM]).fetchone()[0]
+        if hits < BROAD_TERM:
+            return Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match]))
     condition = fn.instr(Certificate.search, forms[0]) > 0
     for form in forms[1:]:
         condition |= fn.instr(Certificate.search, form) > 0

@@ -71,7 +71,11 @@ def sort_key(sort):
     }[sort]
 
 
-def test_every_filter_and_sort_pages_like_a_plain_query(filled):
+@pytest.mark.parametrize("broad_term", [5000, 10], ids=["trigram-index", "broad-terms-scanned"])
+def test_every_filter_and_sort_pages_like_a_plain_query(filled, broad_term, monkeypatch):
+    from sslterm.store import queries
+
+    monkeypatch.setattr(queries, "BROAD_TERM", broad_term)
     rows = everything(filled)
     checked = 0
     for search, owner in itertools.product(SEARCHES, OWNERS):
