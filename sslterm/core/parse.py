@@ -49,12 +49,6 @@ class Bundle:
     keys: list[PrivateKey] = field(default_factory=list)
     requests: list[x509.CertificateSigningRequest] = field(default_factory=list)
 
-    def extend(self, other: Bundle) -> None:
-        """Append another bundle's contents to this one."""
-        self.certificates.extend(other.certificates)
-        self.keys.extend(other.keys)
-        self.requests.extend(other.requests)
-
     @property
     def empty(self) -> bool:
         return not (self.certificates or self.keys or self.requests)
