@@ -57,7 +57,9 @@ def binding_commands(node: Any, bindings: Iterable[Binding | tuple[str, ...]]) -
 
 
 class SslTermScreen(Screen[Any]):
-    """Base screen: holds the services and runs jobs."""
+    """Base screen: holds the services, runs jobs, and lists its keys in ``?`` help."""
+
+    HELP_TITLE = "sslterm"
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -68,6 +70,11 @@ class SslTermScreen(Screen[Any]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         job_finished(self, event)
+
+    def action_help(self) -> None:
+        from sslterm.tui.screens.dialogs import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, title=self.HELP_TITLE))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         return binding_commands(self, self.BINDINGS)

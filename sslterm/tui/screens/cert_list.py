@@ -50,6 +50,7 @@ class CertificateListScreen(SslTermScreen):
     """Certificates paged from SQLite; the table never holds more than a screenful."""
 
     CSS_PATH = "../styles/cert_list.tcss"
+    HELP_TITLE = "Certificate list"
     BINDINGS = [
         Binding("enter", "open", "Detail", show=False),
         Binding("slash", "search", "Search", key_display="/"),
@@ -314,10 +315,6 @@ class CertificateListScreen(SslTermScreen):
         if (record := self._selected()) is not None:
             start_attach(self, record, lambda: self.reload(self.table.absolute_cursor))
 
-    def action_help(self) -> None:
-        from sslterm.tui.screens.dialogs import HelpScreen
-
-        self.app.push_screen(HelpScreen(self.BINDINGS, title="Certificate list"))
 
     def action_demo(self) -> None:
         if self.counts is None or not self.counts.inventory_empty:

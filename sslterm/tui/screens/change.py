@@ -31,6 +31,7 @@ class ChangeScreen(SslTermScreen):
     """ISPmanager's 'Change certificate': web-domains and replacement."""
 
     CSS_PATH = "../styles/change.tcss"
+    HELP_TITLE = "Change certificate"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "focus_add", "Add web-domain"),
@@ -184,8 +185,3 @@ class ChangeScreen(SslTermScreen):
                 self.job("replace", lambda: store.replace(record.id, other.id, now), lambda _: (self.notify(f"Web-domains moved to certificate {other.id}."), self.load()))
 
         self.app.push_screen(ConfirmDialog(question, "Replace"), answered)
-
-    def action_help(self) -> None:
-        from sslterm.tui.screens.dialogs import HelpScreen
-
-        self.app.push_screen(HelpScreen(self.BINDINGS, title="Change certificate"))

@@ -45,6 +45,7 @@ class DetailScreen(SslTermScreen):
     """Read-only 'Certificate information'; the private key is never shown here."""
 
     CSS_PATH = "../styles/detail.tcss"
+    HELP_TITLE = "Certificate information"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("p", "toggle_pem", "PEM"),
@@ -147,8 +148,3 @@ class DetailScreen(SslTermScreen):
 
         if self.data:
             start_attach(self, self.data.record, self.load)
-
-    def action_help(self) -> None:
-        from sslterm.tui.screens.dialogs import HelpScreen
-
-        self.app.push_screen(HelpScreen(self.BINDINGS, title="Certificate information"))

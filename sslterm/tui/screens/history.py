@@ -21,6 +21,7 @@ class HistoryScreen(SslTermScreen):
     """Events for a domain; each row can be downloaded."""
 
     CSS_PATH = "../styles/history.tcss"
+    HELP_TITLE = "History"
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("x", "download", "Download"),
@@ -87,8 +88,3 @@ class HistoryScreen(SslTermScreen):
         event = self._selected()
         if event is not None and event.certificate is not None:
             self.app.push_screen(DetailScreen(self.services, event.certificate.id))
-
-    def action_help(self) -> None:
-        from sslterm.tui.screens.dialogs import HelpScreen
-
-        self.app.push_screen(HelpScreen(self.BINDINGS, title="History"))
