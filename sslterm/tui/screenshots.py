@@ -83,7 +83,7 @@ def build_app(db_path: Path, demo: bool = True) -> SslTermApp:
 
 
 async def play(pilot: Pilot[Any], scene: Scene) -> None:
-    """Perform a scene's steps, settling after each."""
+    """Perform a scene's steps, then freeze blinking cursors so the capture is deterministic."""
     await settle(pilot)
     for step in scene.steps:
         if isinstance(step, str):
@@ -91,6 +91,11 @@ async def play(pilot: Pilot[Any], scene: Scene) -> None:
         else:
             await step(pilot)
     await settle(pilot)
+    # A blinking cursor is on or off depending on when the frame is taken (a loaded
+    # machine shifts it): pin it visible.
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
+    await pilot.pause()
 
 
 async def capture(scene: Scene, out_dir: Path, size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
