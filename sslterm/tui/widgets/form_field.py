@@ -35,6 +35,7 @@ class FormField(Vertical):
         self.placeholder = placeholder
         self.validator = validator
         self.password = password
+        self._judged: str | None = None  # the value the last validation saw
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="field-label")
@@ -60,6 +61,7 @@ class FormField(Vertical):
 
     def validate(self) -> tuple[bool, Any]:
         """Run the validator: (True, normalised value) or (False, None) with the reason shown."""
+        self._judged = self.value
         if self.validator is None:
             self.show_error(None)
             return True, self.value
@@ -73,6 +75,8 @@ class FormField(Vertical):
 
     @on(Input.Blurred)
     def _left(self) -> None:
+        # Judge a value once: leaving the field again (focus also moves when a step shows its
+        # loading indicator) must not clear an error the step found for this same value.
         # Fields without a rule of their own are judged by the step (e.g. files read together).
-        if self.validator is not None:
+        if self.validator is not None and self.value != self._judged:
             self.validate()
