@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from sslterm.cli.context import Context
 from sslterm.cli.output import safe, table, to_csv, to_json
 from sslterm.core.describe import describe, sections
-from sslterm.core.discover import discover
+from sslterm.core.discover import Scan
 from sslterm.core.errors import InputError, SslTermError
 from sslterm.core.records import iso
 from sslterm.core.status import Bucket
@@ -32,23 +32,24 @@ def read_password(path: str | None) -> bytes | None:
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
-    found = discover(
+    from sslterm.store.bulk import import_many, import_scan
+
+    scan = Scan(
         [Path(p) for p in args.paths], read_password(args.password_file),
         Path(args.key) if args.key else None, Path(args.chain) if args.chain else None,
     )
-    if args.name and len(found.candidates) > 1:
-        raise InputError(f"--name applies to one certificate, but {len(found.candidates)} were found")
-    store, now = ctx.store, ctx.clock.now()
-    owner = args.owner or ctx.user
-    rejected = len(found.rejections)
-    for rejection in found.rejections:
-        print(f"rejected  {safe(rejection.source)}: {safe(rejection.reason)}")
-    from sslterm.store.bulk import import_many
-
+    owner, now = args.owner or ctx.user, ctx.clock.now()
+    if args.name:
+        found = [scan.pair(c) for c in list(scan.candidates())]
+        if len(found) > 1:
+            raise InputError(f"--name applies to one certificate, but {len(found)} were found")
+        outcomes = import_many(ctx.store, found, owner=owner, now=now, name=args.name)
+    else:
+        outcomes = import_scan(ctx.store, scan, owner=owner, now=now)  # stores while the files are still being read
+    lines = [f"rejected  {safe(rejection.source)}: {safe(rejection.reason)}" for rejection in scan.rejections]
+    rejected = len(scan.rejections)
     labels = {"imported": "imported", "present": "already present", "key added": "already present (key added)", "attached": "imported (completes request)"}
-    items = found.candidates
-    lines = []
-    for outcome in import_many(store, items, owner=owner, now=now, name=args.name):
+    for outcome in outcomes:
         if outcome.error is not None:
             rejected += 1
             lines.append(f"rejected  {safe(outcome.item.source)}: {safe(outcome.error)}")
@@ -57,7 +58,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             lines.append(f"{labels[outcome.outcome or 'imported']}  {safe(outcome.domain)} (id {outcome.cert_id}{key_note}) from {safe(outcome.item.source)}")
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
-    if not found.candidates and not found.rejections:
+    if not outcomes and not scan.rejections:
         print("nothing to import: no certificate found", file=sys.stderr)
         return 1
     return 1 if rejected else 0

@@ -12,10 +12,12 @@ picklable text and summaries come back.
 
 from __future__ import annotations
 
+import base64
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -35,7 +37,7 @@ class Candidate:
     """One certificate to import, with the key and chain found for it."""
 
     pem: str
-    source: Path
+    source: str
     summary: CertSummary
     key: PrivateKey | None = None
     chain: list[x509.Certificate] = field(default_factory=list)
@@ -52,7 +54,7 @@ class Candidate:
 class Rejection:
     """A file that could not be used, and why."""
 
-    source: Path
+    source: str
     reason: str
 
 
@@ -66,70 +68,153 @@ class Discovery:
 class ParsedFile:
     """What one file held, in picklable form (so it can come back from a worker process)."""
 
-    path: Path
+    path: str
     explicit: bool
     certificates: tuple[tuple[str, CertSummary], ...] = ()
     keys: tuple[bytes, ...] = ()  # PKCS#8 DER, only ever held in memory
     error: str | None = None
 
 
-def walk(paths: list[Path]) -> tuple[list[tuple[Path, bool]], list[Rejection]]:
-    """Expand files and directories (recursively) into (file, named explicitly) pairs."""
-    files: list[tuple[Path, bool]] = []
+def walk(paths: list[Path]) -> tuple[list[tuple[str, bool]], list[Rejection]]:
+    """Expand files and directories (recursively) into (file, named explicitly) pairs.
+
+    Paths stay strings: a fleet has a hundred thousand files, and a Path object each
+    costs more than parsing some of them.
+    """
+    files: list[tuple[str, bool]] = []
     rejections: list[Rejection] = []
     for path in paths:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs.sort()
                 for name in sorted(names):
-                    candidate = Path(root) / name
-                    if _looks_like_material(candidate):
+                    candidate = os.path.join(root, name)
+                    if _looks_like_material(candidate, name):
                         files.append((candidate, False))
         elif path.exists():
-            files.append((path, True))
+            files.append((str(path), True))
         else:
-            rejections.append(Rejection(path, "no such file or directory"))
+            rejections.append(Rejection(str(path), "no such file or directory"))
     return files, rejections
 
 
-def _looks_like_material(path: Path) -> bool:
-    if path.suffix.lower() in CERT_SUFFIXES:
+def _looks_like_material(path: str, name: str) -> bool:
+    if os.path.splitext(name)[1].lower() in CERT_SUFFIXES:
         return True
     try:
-        if path.stat().st_size > MAX_INPUT_BYTES:
+        if os.stat(path).st_size > MAX_INPUT_BYTES:
             return False
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return b"-----BEGIN " in handle.read(65536)
     except OSError:
         return False
 
 
-def parse_file(path: Path, explicit: bool, password: bytes | None) -> ParsedFile:
+def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
     """Read one file into PEM text and summaries (runs in a worker process for big imports)."""
     try:
-        bundle = read_file(path, password)
+        bundle = read_file(Path(path), password)
     except (ParseError, PasswordError) as exc:
         return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
-    certs = tuple((c.public_bytes(serialization.Encoding.PEM).decode("ascii"), summarize_certificate(c)) for c in bundle.certificates)
+    certs = []
+    for cert in bundle.certificates:
+        der = cert.public_bytes(serialization.Encoding.DER)
+        certs.append((pem_text(der), summarize_certificate(cert, der)))
     keys = tuple(k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()) for k in bundle.keys)
-    return ParsedFile(path, explicit, certs, keys)
+    return ParsedFile(path, explicit, tuple(certs), keys)
 
 
-def _parse_chunk(chunk: list[tuple[Path, bool]], password: bytes | None) -> list[ParsedFile]:
+def pem_text(der: bytes) -> str:
+    """PEM for a certificate's DER, as ``public_bytes(PEM)`` writes it (one encoding saved per file)."""
+    body = base64.b64encode(der).decode("ascii")
+    lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
+
+
+def _parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None) -> list[ParsedFile]:
     return [parse_file(path, explicit, password) for path, explicit in chunk]
 
 
-def parse_all(files: list[tuple[Path, bool]], password: bytes | None, workers: int | None = None) -> list[ParsedFile]:
-    """Parse every file, in a process pool when there are many (order is kept)."""
+def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: int | None = None) -> Iterator[ParsedFile]:
+    """Parse every file, in file order, in a process pool when there are many.
+
+    Results are yielded as they arrive, so the caller can store the first files
+    while the workers are still reading the rest.
+    """
     count = workers if workers is not None else (os.cpu_count() or 1)
     if count <= 1 or len(files) < POOL_THRESHOLD:
-        return _parse_chunk(files, password)
+        for path, explicit in files:
+            yield parse_file(path, explicit, password)
+        return
     chunks = [files[i : i + POOL_CHUNK] for i in range(0, len(files), POOL_CHUNK)]
     with ProcessPoolExecutor(max_workers=count) as pool:
-        results: list[ParsedFile] = []
         for part in pool.map(_parse_chunk, chunks, [password] * len(chunks)):
-            results.extend(part)
-    return results
+            yield from part
+
+
+class Scan:
+    """Discovery as a stream: leaf certificates as files are parsed, keys and chains once all are.
+
+    Certificates are paired with keys by public key and with chains by issuer
+    signature, and either may sit in any file of the tree, so :meth:`pair` is
+    only right after :meth:`candidates` is exhausted. Importers store each leaf
+    as it arrives and add keys and chains at the end.
+    """
+
+    def __init__(self, paths: list[Path], password: bytes | None = None, key_file: Path | None = None,
+                 chain_file: Path | None = None, workers: int | None = None) -> None:
+        self.password, self.workers = password, workers
+        self.files, self.rejections = walk(paths)
+        self._key_ders: list[bytes] = []
+        self._ca_pems: list[str] = []
+        self._extra_keys: list[PrivateKey] = []
+        self._extra_chain: list[x509.Certificate] = []
+        for path, label in ((key_file, "key"), (chain_file, "chain")):
+            if path is None:
+                continue
+            try:
+                bundle = read_file(path, password)
+            except SslTermError as exc:
+                self.rejections.append(Rejection(str(path), f"--{label}: {_strip_path(str(exc), str(path))}"))
+                continue
+            self._extra_keys.extend(bundle.keys)  # type: ignore[arg-type]
+            self._extra_chain.extend(bundle.certificates)
+        self._keys_by_spki: dict[str, PrivateKey] | None = None
+        self._pool: list[x509.Certificate] = []
+
+    def candidates(self) -> Iterator[Candidate]:
+        """Each leaf certificate once (first file wins), without key or chain yet."""
+        seen: set[str] = set()
+        for parsed in parse_all(self.files, self.password, self.workers):
+            if parsed.error is not None:
+                if parsed.explicit or os.path.splitext(parsed.path)[1].lower() in CERT_SUFFIXES:
+                    self.rejections.append(Rejection(parsed.path, parsed.error))
+                continue
+            self._key_ders.extend(parsed.keys)
+            lone_ca = parsed.explicit and len(parsed.certificates) == 1 and parsed.certificates[0][1].is_ca
+            for pem, summary in parsed.certificates:
+                if summary.sha256 in seen:
+                    continue
+                seen.add(summary.sha256)
+                if summary.is_ca:
+                    self._ca_pems.append(pem)  # only CA certificates can be links of a chain
+                    if not lone_ca:
+                        continue
+                yield Candidate(pem, parsed.path, summary)
+        keys = self._extra_keys + [serialization.load_der_private_key(der, None) for der in self._key_ders]  # type: ignore[misc]
+        self._keys_by_spki = {}
+        for key in keys:
+            self._keys_by_spki.setdefault(public_key_fingerprint(key.public_key()), key)  # type: ignore[union-attr]
+        self._pool = [x509.load_pem_x509_certificate(pem.encode()) for pem in self._ca_pems] + self._extra_chain
+
+    def pair(self, candidate: Candidate) -> Candidate:
+        """Give ``candidate`` the key and chain found anywhere in the scan."""
+        if self._keys_by_spki is None:
+            raise RuntimeError("pair() before every file was read")
+        candidate.key = self._keys_by_spki.get(candidate.summary.public_key_sha256)
+        if self._pool:
+            candidate.chain = order_chain(candidate.certificate, self._pool)[0][1:]
+        return candidate
 
 
 def discover(
@@ -140,46 +225,11 @@ def discover(
     workers: int | None = None,
 ) -> Discovery:
     """Read every file under ``paths`` and group leaf certificates with their key and chain."""
-    found = Discovery()
-    files, found.rejections = walk(paths)
-    certs: dict[str, tuple[str, Path, bool, CertSummary]] = {}  # SHA-256 -> (pem, source, lone CA, summary)
-    key_ders: list[bytes] = []
-    for parsed in parse_all(files, password, workers):
-        if parsed.error is not None:
-            if parsed.explicit or parsed.path.suffix.lower() in CERT_SUFFIXES:
-                found.rejections.append(Rejection(parsed.path, parsed.error))
-            continue
-        lone_ca = parsed.explicit and len(parsed.certificates) == 1 and parsed.certificates[0][1].is_ca
-        for pem, summary in parsed.certificates:
-            certs.setdefault(summary.sha256, (pem, parsed.path, lone_ca, summary))
-        key_ders.extend(parsed.keys)
-    keys = [serialization.load_der_private_key(der, None) for der in key_ders]
-    extra_chain: list[x509.Certificate] = []
-    for path, label in ((key_file, "key"), (chain_file, "chain")):
-        if path is None:
-            continue
-        try:
-            bundle = read_file(path, password)
-        except SslTermError as exc:
-            found.rejections.append(Rejection(path, f"--{label}: {_strip_path(str(exc), path)}"))
-            continue
-        keys[:0] = bundle.keys  # type: ignore[arg-type]
-        extra_chain.extend(bundle.certificates)
-    keys_by_spki: dict[str, PrivateKey] = {}
-    for key in keys:
-        keys_by_spki.setdefault(public_key_fingerprint(key.public_key()), key)  # type: ignore[arg-type]
-    # Only CA certificates can be links of a chain: keep the pool small, or pairing is quadratic.
-    pool = [x509.load_pem_x509_certificate(pem.encode()) for pem, _, _, summary in certs.values() if summary.is_ca] + extra_chain
-    for pem, path, lone_ca, summary in certs.values():
-        if summary.is_ca and not lone_ca:
-            continue
-        candidate = Candidate(pem, path, summary, keys_by_spki.get(summary.public_key_sha256))
-        if pool:
-            candidate.chain = order_chain(candidate.certificate, pool)[0][1:]
-        found.candidates.append(candidate)
-    return found
+    scan = Scan(paths, password, key_file, chain_file, workers)
+    found = list(scan.candidates())
+    return Discovery([scan.pair(c) for c in found], scan.rejections)
 
 
-def _strip_path(message: str, path: Path) -> str:
+def _strip_path(message: str, path: str) -> str:
     prefix = f"{path}: "
     return message[len(prefix):] if message.startswith(prefix) else message

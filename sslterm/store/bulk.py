@@ -8,25 +8,29 @@ pending request, carrying a key to add) goes through the per-certificate path.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
+import itertools
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Iterable, Iterator, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from sslterm.core.certinfo import CertSummary
+from sslterm.core.discover import Candidate, Scan
 from sslterm.core.errors import SslTermError
 from sslterm.core.parse import PrivateKey
 from sslterm.core.validate import require_key_match
 from sslterm.store.models import Owner, Setting
-from sslterm.store.store import Store, _search_text
+from sslterm.store.store import Store, _search_text, new_uid
 
 CHUNK = 400  # stays under SQLite's 999 bound parameters for IN (...) lists
 TRANSACTION = 4000  # certificates per IMMEDIATE transaction: few commits, short enough not to starve the TUI
+BULK_CACHE_KIB = -65536  # PRAGMA cache_size while importing (negative: KiB), against SQLite's 2 MiB default
 
 
 class BulkItem(Protocol):
@@ -37,7 +41,7 @@ class BulkItem(Protocol):
 
     chain: list[x509.Certificate]
     key: PrivateKey | None
-    source: Path
+    source: str
     summary: CertSummary
     pem: str
 
@@ -62,45 +66,135 @@ def import_many(store: Store, items: Iterable[BulkItem], *, owner: str, now: dat
     """Store many certificates at once; same outcomes as :meth:`Store.add_certificate`."""
     outcomes: list[BulkOutcome] = []
     batch = list(items)
-    for start in range(0, len(batch), TRANSACTION):
-        with store.db.atomic():
-            for chunk_start in range(start, min(start + TRANSACTION, len(batch)), CHUNK):
-                outcomes += _chunk(store, batch[chunk_start : chunk_start + CHUNK], owner, now, type, name)
+    with _bulk_session(store):
+        for start in range(0, len(batch), TRANSACTION):
+            with store.db.atomic():
+                for chunk_start in range(start, min(start + TRANSACTION, len(batch)), CHUNK):
+                    outcomes += _chunk(store, batch[chunk_start : chunk_start + CHUNK], owner, now, type, name)
     return outcomes
 
 
-def _chunk(store: Store, items: list[BulkItem], owner: str, now: datetime, type: str, name: str | None) -> list[BulkOutcome]:
-    db = store.db
-    summaries: list[CertSummary | None] = []
+def import_scan(store: Store, scan: Scan, *, owner: str, now: datetime, type: str = "existing") -> list[BulkOutcome]:
+    """Store every certificate a :class:`Scan` finds, while it is still reading files.
+
+    New certificates are inserted as soon as they are parsed, without key or chain
+    (those may be in files not read yet); once the scan is done, keys and chains
+    are added to the rows that have them, and anything unusual (already present,
+    completing a pending request) goes through the per-certificate path.
+    Outcomes are the same as :func:`import_many` over ``discover``'s candidates.
+    """
+    items: list[Candidate] = []
     outcomes: dict[int, BulkOutcome] = {}
+    deferred: list[int] = []  # already present or completing a request: stored once keys are known
+    bare: dict[int, str] = {}  # stored without key or chain yet: position -> uid
+    with _bulk_session(store):
+        owner_id = _owner_id(owner)
+        stream = iter(scan.candidates())
+        while batch := list(itertools.islice(stream, TRANSACTION)):
+            first = len(items)
+            items += batch
+            with store.db.atomic():
+                for start in range(first, len(items), CHUNK):
+                    positions = range(start, min(start + CHUNK, len(items)))
+                    fresh, unusual = _split(store, [items[i] for i in positions])
+                    deferred += [positions[i] for i in unusual]
+                    rows = [(positions[i], items[positions[i]], items[positions[i]].summary, new_uid()) for i in fresh]
+                    if rows:
+                        _insert_fresh(store, rows, owner_id, now, type, None, outcomes)
+                        bare.update((index, uid) for index, _, _, uid in rows)
+        _add_keys_and_chains(store, scan, items, bare, outcomes)
+        for start in range(0, len(deferred), CHUNK):
+            positions = deferred[start : start + CHUNK]
+            with store.db.atomic():
+                done = _chunk(store, [scan.pair(items[i]) for i in positions], owner, now, type, None)
+            outcomes.update(zip(positions, done))
+    return [outcomes[i] for i in range(len(items))]
+
+
+def _add_keys_and_chains(store: Store, scan: Scan, items: list[Candidate], bare: dict[int, str], outcomes: dict[int, BulkOutcome]) -> None:
+    """The second half of :func:`import_scan`: keys and chains for the rows stored bare."""
+    updates = []
+    for index, uid in bare.items():
+        item = scan.pair(items[index])
+        if item.key is None and not item.chain:
+            continue
+        outcome = outcomes[index]
+        blob = store.vault.encrypt(_pkcs8(item.key), uid) if item.key is not None else None
+        outcomes[index] = dataclasses.replace(outcome, has_key=item.key is not None)
+        updates.append((blob, "".join(_pem(c) for c in item.chain), outcome.cert_id))
+    for start in range(0, len(updates), TRANSACTION):
+        with store.db.atomic():
+            store.db.cursor().executemany("UPDATE certificate SET key_blob = ?, chain_pem = ? WHERE id = ?", updates[start : start + TRANSACTION])
+            _persist_check_blob(store)
+
+
+@contextlib.contextmanager
+def _bulk_session(store: Store) -> Iterator[None]:
+    """A bigger page cache while importing: the unique and name indexes are written at random places.
+
+    The garbage collector is paused too: an import allocates many long-lived
+    objects, and each full collection walks all of them.
+    """
+    db = store.db
+    before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _owner_id(owner: str) -> int:
+    return Owner.get_or_create(name=" ".join(owner.split()))[0].id
+
+
+def _split(store: Store, items: list[BulkItem]) -> tuple[list[int], list[int]]:
+    """Positions of new certificates, and of those already present or completing a pending request."""
+    db = store.db
+    fingerprints = [item.summary.sha256 for item in items]
+    spkis = [item.summary.public_key_sha256 for item in items]
+    present = {row[0] for row in db.execute_sql(
+        f"SELECT fingerprint_sha256 FROM certificate WHERE fingerprint_sha256 IN ({','.join('?' * len(fingerprints))})", fingerprints)}
+    pending = {row[0] for row in db.execute_sql(
+        f"SELECT public_key_sha256 FROM certificate WHERE type = 'request' AND cert_pem IS NULL AND archived = 0 AND public_key_sha256 IN ({','.join('?' * len(spkis))})", spkis)}
+    fresh, unusual = [], []
+    for position, item in enumerate(items):
+        (unusual if item.summary.sha256 in present or item.summary.public_key_sha256 in pending else fresh).append(position)
+    return fresh, unusual
+
+
+def _chunk(store: Store, items: list[BulkItem], owner: str, now: datetime, type: str, name: str | None) -> list[BulkOutcome]:
+    outcomes: dict[int, BulkOutcome] = {}
+    matched: list[int] = []
     for index, item in enumerate(items):
         try:
             if item.key is not None:
                 require_key_match(item.certificate, item.key)
-            summaries.append(item.summary)
+            matched.append(index)
         except SslTermError as exc:
-            summaries.append(None)
             outcomes[index] = BulkOutcome(item, None, error=str(exc))
-    fingerprints = [s.sha256 for s in summaries if s is not None]
-    spkis = [s.public_key_sha256 for s in summaries if s is not None]
-    marks = ",".join("?" * len(fingerprints))
-    present = {row[0] for row in db.execute_sql(f"SELECT fingerprint_sha256 FROM certificate WHERE fingerprint_sha256 IN ({marks})", fingerprints)} if fingerprints else set()
-    pending = {row[0] for row in db.execute_sql(
-        f"SELECT public_key_sha256 FROM certificate WHERE type = 'request' AND cert_pem IS NULL AND archived = 0 AND public_key_sha256 IN ({','.join('?' * len(spkis))})", spkis)} if spkis else set()
-    owner_id = Owner.get_or_create(name=" ".join(owner.split()))[0].id
+    fresh_positions, unusual_positions = _split(store, [items[i] for i in matched]) if matched else ([], [])
+    unusual = {matched[p] for p in unusual_positions}
     fresh: list[tuple[int, BulkItem, CertSummary, str]] = []
+    later: list[int] = []  # present, completing a request, or a repeat within this import
     seen: set[str] = set()
-    for index, (item, summary) in enumerate(zip(items, summaries)):
-        if summary is None:
-            continue
-        if summary.sha256 in present or summary.public_key_sha256 in pending or summary.sha256 in seen:
-            result = store.add_certificate(item.certificate, item.chain, item.key, type=type, owner=owner, now=now, name=name)
-            outcomes[index] = BulkOutcome(item, result.outcome, result.record.id, result.record.domain, result.record.has_key)
+    for index in matched:
+        summary = items[index].summary
+        if index in unusual or summary.sha256 in seen:
+            later.append(index)
             continue
         seen.add(summary.sha256)
-        fresh.append((index, item, summary, uuid.uuid4().hex))
+        fresh.append((index, items[index], summary, new_uid()))
     if fresh:
-        _insert_fresh(store, fresh, owner_id, now, type, name, outcomes)
+        _insert_fresh(store, fresh, _owner_id(owner), now, type, name, outcomes)
+    for index in later:
+        item = items[index]
+        result = store.add_certificate(item.certificate, item.chain, item.key, type=type, owner=owner, now=now, name=name)
+        outcomes[index] = BulkOutcome(item, result.outcome, result.record.id, result.record.domain, result.record.has_key)
     return [outcomes[i] for i in range(len(items))]
 
 
@@ -108,44 +202,50 @@ def _pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+def _pkcs8(key: PrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
+def _persist_check_blob(store: Store) -> None:
+    if store.vault.new_check_blob is not None:
+        Setting.replace(key="key_check", value=store.vault.new_check_blob.hex()).execute()
+        store.vault.new_check_blob = None
+
+
 def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, str]], owner_id: int, now: datetime, type: str, name: str | None, outcomes: dict[int, BulkOutcome]) -> None:
+    """Insert certificates known to be new, with explicit ids (the write lock is held, so max(id) is ours)."""
     db, vault, at = store.db, store.vault, _epoch(now)
-    rows = []
-    for _, item, s, uid in fresh:
+    first_id = db.execute_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM certificate").fetchone()[0]
+    rows, name_rows, search_rows, event_rows, primaries = [], [], [], [], {}
+    kind = "imported" if type != "self-signed" else "created"
+    user = store.user
+    for cert_id, (_, item, s, uid) in enumerate(fresh, start=first_id):
         names = s.all_names or (s.primary_name.lower(),)
-        blob = None
-        if item.key is not None:
-            der = item.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-            blob = vault.encrypt(der, uid)
-        rows.append((
-            uid, name or s.primary_name, s.primary_name.lower(), owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
-            at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
-            json.dumps(list(s.hostnames)), _search_text(names), item.pem, "".join(_pem(c) for c in item.chain), blob,
-        ))
-    cursor = db.cursor()
-    cursor.executemany(
-        'INSERT INTO certificate (uid, name, domain, owner_id, type, not_before, not_after, created_at, updated_at, issuer, subject, '
-        'serial, fingerprint_sha256, public_key_sha256, key_description, sans_json, search, cert_pem, chain_pem, key_blob, archived, renewal_failures) '
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)', rows)
-    if vault.new_check_blob is not None:
-        Setting.replace(key="key_check", value=vault.new_check_blob.hex()).execute()
-        vault.new_check_blob = None
-    uids = [uid for _, _, _, uid in fresh]
-    ids = dict(db.execute_sql(f"SELECT uid, id FROM certificate WHERE uid IN ({','.join('?' * len(uids))})", uids).fetchall())
-    name_rows, event_rows, primaries = [], [], {}
-    for _, item, s, uid in fresh:
-        cert_id = ids[uid]
-        name_rows += [(cert_id, n) for n in (s.all_names or (s.primary_name.lower(),))]
-        event_rows.append((at, "imported" if type != "self-signed" else "created", cert_id, None, store.user, f"{s.primary_name}, expires {s.not_after:%Y-%m-%d}"))
         domain = s.primary_name.lower()
+        search = _search_text(names)
+        blob = vault.encrypt(_pkcs8(item.key), uid) if item.key is not None else None
+        rows.append((
+            cert_id, uid, name or s.primary_name, domain, owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
+            at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
+            json.dumps(s.hostnames), search, item.pem, "".join(_pem(c) for c in item.chain), blob,
+        ))
+        name_rows += [(cert_id, n) for n in names]
+        search_rows.append((cert_id, search))
+        event_rows.append((at, kind, cert_id, None, user, f"{s.primary_name}, expires {s.not_after.date().isoformat()}"))
         if not domain.startswith("*") and " " not in domain:
             primaries.setdefault(domain, cert_id)
+    cursor = db.cursor()
+    cursor.executemany(
+        'INSERT INTO certificate (id, uid, name, domain, owner_id, type, not_before, not_after, created_at, updated_at, issuer, subject, '
+        'serial, fingerprint_sha256, public_key_sha256, key_description, sans_json, search, cert_pem, chain_pem, key_blob, archived, renewal_failures) '
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)', rows)
+    _persist_check_blob(store)
     cursor.executemany("INSERT OR IGNORE INTO certificatename (certificate_id, name) VALUES (?, ?)", name_rows)
-    cursor.executemany("INSERT INTO certificate_fts (rowid, search) VALUES (?, ?)", [(ids[row[0]], row[16]) for row in rows])
+    cursor.executemany("INSERT INTO certificate_fts (rowid, search) VALUES (?, ?)", search_rows)
     _serve_primaries(store, primaries, at, event_rows)
     cursor.executemany('INSERT INTO event (at, kind, certificate_id, domain, "user", detail) VALUES (?, ?, ?, ?, ?, ?)', event_rows)
-    for index, item, s, uid in fresh:
-        outcomes[index] = BulkOutcome(item, "imported", ids[uid], s.primary_name.lower(), item.key is not None)
+    for cert_id, (index, item, s, _) in enumerate(fresh, start=first_id):
+        outcomes[index] = BulkOutcome(item, "imported", cert_id, s.primary_name.lower(), item.key is not None)
 
 
 def _serve_primaries(store: Store, primaries: dict[str, int], at: int, event_rows: list[tuple[object, ...]]) -> None:

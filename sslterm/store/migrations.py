@@ -83,7 +83,15 @@ V4_AUTO_SSL = [
     'CREATE UNIQUE INDEX "acmesetting_certificate" ON "acmesetting" ("certificate_id")',
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL]
+# Bulk import: every index is written on every insert, and these three are the
+# leading column of another index on the same table, which serves the same lookups.
+V5_LEANER_INDEXES = [
+    'DROP INDEX "certificate_owner_id"',  # certificate_owner (owner_id, archived)
+    'DROP INDEX "certificatename_certificate_id"',  # certificatename_unique (certificate_id, name)
+    'DROP INDEX "event_certificate_id"',  # event_certificate (certificate_id, id)
+]
+
+MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

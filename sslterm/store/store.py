@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
+import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,15 @@ class AddResult:
 
 def _pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def new_uid() -> str:
+    """A unique row id that sorts by creation time (48-bit milliseconds, 80 random bits), like UUIDv7.
+
+    Time order keeps inserts at the right edge of the uid index instead of
+    scattering them over it, which matters when a fleet is imported at once.
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
 def _search_text(names: tuple[str, ...]) -> str:
@@ -158,7 +168,7 @@ class Store:
         algorithm, size, curve = describe_public_key(key)
         with self.db.atomic():
             row = Certificate.create(
-                uid=uuid.uuid4().hex, name=name or form.domain, domain=form.domain,
+                uid=new_uid(), name=name or form.domain, domain=form.domain,
                 owner=self._owner(owner), type="request", created_at=now, updated_at=now,
                 subject=csr.subject.rfc4514_string(), public_key_sha256=public_key_fingerprint(key.public_key()),
                 key_description=f"{algorithm} {curve or size}", sans_json=json.dumps(list(names)),
@@ -406,7 +416,7 @@ class Store:
         names = info.all_names or (info.primary_name.lower(),)
         try:
             row = Certificate.create(
-                uid=uuid.uuid4().hex, name=name or info.primary_name, domain=info.primary_name.lower(),
+                uid=new_uid(), name=name or info.primary_name, domain=info.primary_name.lower(),
                 owner=self._owner(owner), type=type, not_before=info.not_before, not_after=info.not_after,
                 created_at=now, updated_at=now, issuer=info.issuer_text, subject=info.subject_text,
                 serial=info.serial_hex, fingerprint_sha256=info.sha256, public_key_sha256=info.public_key_sha256,

@@ -1,0 +1,103 @@
+"""A streamed fleet import stores exactly what the per-certificate path stores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from sslterm.core import discover as discovery
+from sslterm.core.discover import Scan, discover
+from sslterm.store import Store
+from sslterm.store.bulk import import_scan
+from tests.factories import DAY, NOW, make_cert, make_chain, pem
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> dict[str, object]:
+    """Keys and chains before and after their certificates in walk order, repeats, and damage."""
+    root = tmp_path / "fleet"
+    early, late = root / "a", root / "z"
+    early.mkdir(parents=True)
+    late.mkdir(parents=True)
+    split = make_chain("split.example", leaf_not_after=NOW + 20 * DAY)
+    (early / "split.crt").write_bytes(split.leaf.pem)  # its key and intermediate come last
+    (late / "split.key").write_bytes(split.leaf.key_pem)
+    (late / "intermediate.pem").write_bytes(split.intermediate.pem)
+    full = make_chain("full.example")
+    (early / "0-privkey.pem").write_bytes(full.leaf.key_pem)  # key before its certificate
+    (early / "fullchain.pem").write_bytes(pem(full.leaf.cert, full.intermediate.cert))
+    bare = make_cert("bare.example", not_after=NOW - 3 * DAY)
+    (early / "bare.pem").write_bytes(bare.pem)
+    (late / "bare-again.pem").write_bytes(bare.pem)  # the same certificate twice: stored once
+    (early / "broken.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    present = make_cert("present.example")
+    (early / "present.pem").write_bytes(present.pem)
+    (late / "present.key").write_bytes(present.key_pem)
+    requested = make_cert("requested.example")
+    (early / "requested.pem").write_bytes(requested.pem)
+    many = [make_cert(f"host{i}.example", serial=5000 + i) for i in range(30)]
+    for i, issued in enumerate(many):
+        (early / f"host{i:02}.pem").write_bytes(issued.pem)
+    return {"root": root, "present": present, "requested": requested}
+
+
+def _prepare(store: Store, tree: dict[str, object]) -> None:
+    """What was stored before the import: one certificate without its key, one pending request."""
+    present, requested = tree["present"], tree["requested"]
+    store.add_certificate(present.cert, [], None, type="existing", owner="ops", now=NOW)  # type: ignore[attr-defined]
+    csr = x509.CertificateSigningRequestBuilder().subject_name(requested.cert.subject).sign(requested.key, hashes.SHA256())  # type: ignore[attr-defined]
+    store.add_request(csr, requested.key, owner="ops", now=NOW)  # type: ignore[attr-defined]
+
+
+def _state(store: Store) -> dict[str, tuple[object, ...]]:
+    """Everything an import decides, by fingerprint: names, key, chain, web-domains and history."""
+    state = {}
+    for row in store.db.execute_sql("SELECT id, fingerprint_sha256, domain, type, archived FROM certificate WHERE cert_pem IS NOT NULL"):
+        cert_id, fingerprint, domain, kind, archived = row
+        material = store.material(cert_id, with_key=True)
+        key = material.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()) if material.key else None
+        webs = sorted(name for name, owner in store.web_domains() if owner == cert_id)
+        names = sorted(r[0] for r in store.db.execute_sql("SELECT name FROM certificatename WHERE certificate_id = ?", [cert_id]))
+        found = [r[0] for r in store.db.execute_sql("SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?", [f'"{domain[:8]}"'])]
+        events = sorted(e.kind for e in store.events_for(cert_id, limit=50))
+        state[fingerprint] = (domain, kind, archived, key, len(material.chain), webs, names, cert_id in found, events)
+    return state
+
+
+def test_streamed_import_through_the_pool_matches_the_per_certificate_path(tree, tmp_path, monkeypatch):
+    monkeypatch.setattr(discovery, "POOL_THRESHOLD", 2)  # a real process pool, on a small tree
+    monkeypatch.setattr(discovery, "POOL_CHUNK", 3)
+
+    streamed = Store.open(tmp_path / "streamed.db", "tester")  # one store at a time: the models bind to it
+    _prepare(streamed, tree)
+    scan = Scan([tree["root"]], workers=2)  # type: ignore[list-item]
+    outcomes = [(o.item.source, o.outcome, o.domain, o.has_key) for o in import_scan(streamed, scan, owner="ops", now=NOW)]
+    streamed_state = _state(streamed)
+    streamed.close()
+
+    reference = Store.open(tmp_path / "reference.db", "tester")
+    _prepare(reference, tree)
+    found = discover([tree["root"]], workers=1)  # type: ignore[list-item]
+    expected = [reference.add_certificate(c.certificate, c.chain, c.key, type="existing", owner="ops", now=NOW) for c in found.candidates]
+    reference_state = _state(reference)
+    reference.close()
+
+    assert outcomes == [(c.source, r.outcome, r.record.domain, r.record.has_key) for c, r in zip(found.candidates, expected)]
+    assert {o[1] for o in outcomes} == {"imported", "key added", "attached"}
+    assert [(r.source, r.reason) for r in scan.rejections] == [(r.source, r.reason) for r in found.rejections]
+    assert len(scan.rejections) == 1 and scan.rejections[0].source.endswith("broken.crt")
+    assert streamed_state == reference_state
+    by_domain = {s[0]: s for s in streamed_state.values()}
+    assert by_domain["split.example"][3] is not None and by_domain["split.example"][4] == 1  # key and chain found late
+    assert by_domain["full.example"][3] is not None and by_domain["full.example"][4] == 1
+
+def test_pairing_before_the_scan_is_read_is_refused(tree):
+    scan = Scan([tree["root"]], workers=1)  # type: ignore[list-item]
+    first = next(iter(scan.candidates()))
+    with pytest.raises(RuntimeError):
+        scan.pair(first)
+
+
