@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -55,6 +57,35 @@ def row_cells(record: CertificateRecord, now: datetime) -> list[Text]:
         date(record.created_at),
         date(record.updated_at),
     ]
+
+
+def _cell_segments(cell: Text, width: int, console: Console) -> list[Segment]:
+    """``cell`` cut to ``width`` cells with an ellipsis, or padded to it, as segments."""
+    text, spans = cell.plain, cell.spans
+    if len(spans) > 1 or (spans and (spans[0].start != 0 or spans[0].end < len(text))) or cell.style:
+        part = cell.copy()  # partly styled: let rich cut it
+        part.truncate(width, overflow="ellipsis", pad=True)
+        return list(part.render(console, end=""))
+    if cell_len(text) > width:
+        text = set_cell_size(text, width - 1) + "…"
+    length = cell_len(text)
+    style = _span_style(spans[0].style, console) if spans else None
+    segments = [Segment(text, style)]
+    if length < width:
+        segments.append(Segment(" " * (width - length)))
+    return segments
+
+
+_SPAN_STYLES: dict[str, Style] = {}
+
+
+def _span_style(style: str | Style, console: Console) -> Style:
+    if isinstance(style, Style):
+        return style
+    known = _SPAN_STYLES.get(style)
+    if known is None:
+        known = _SPAN_STYLES[style] = console.get_style(style)
+    return known
 
 
 class CertificateTable(Widget, can_focus=True):
@@ -123,6 +154,7 @@ class CertificateTable(Widget, can_focus=True):
         self.cursor_row = 0
         self.column_offset = 0
         self._strips: dict[int, Strip] = {}
+        self._styles: dict[tuple[str | None, bool], Style] = {}
 
     # ------------------------------------------------------------ state
 
@@ -252,32 +284,48 @@ class CertificateTable(Widget, can_focus=True):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self.page_size + 1
 
-    def _line_text(self, cells: list[Text]) -> Text:
-        line = Text(no_wrap=True, overflow="crop")
-        for (_, _, width, _), cell in list(zip(COLUMNS, cells))[self.column_offset :]:
-            part = cell.copy()
-            part.truncate(width, overflow="ellipsis", pad=True)
-            line.append_text(part)
-            line.append(" " * GAP)
-        return line
+    def _line_segments(self, cells: list[Text]) -> list[Segment]:
+        """One row as segments: each cell cut or padded to its column, an ellipsis where cut.
 
-    def _strip(self, text: Text, style: Style) -> Strip:
-        segments = [Segment(" ")] + list(text.render(self.app.console, end=""))
+        The same result as truncating each ``Text`` and rendering it through the
+        console, built directly (rendering through the console cost ~0.7 ms a row,
+        most of a page-down).
+        """
+        console = self.app.console
+        segments = [Segment(" ")]
+        for (_, _, width, _), cell in list(zip(COLUMNS, cells))[self.column_offset :]:
+            segments += _cell_segments(cell, width, console)
+            segments.append(Segment(" " * GAP))
+        return segments
+
+    def _strip(self, segments: list[Segment], style: Style) -> Strip:
         return Strip(segments).crop_extend(0, self.size.width, None).apply_style(style)
 
+    def _style(self, component: str | None) -> Style:
+        """The widget's style plus a component's, remembered until the CSS or focus changes."""
+        key = (component, self.has_focus)
+        style = self._styles.get(key)
+        if style is None:
+            base = self.rich_style
+            style = self._styles[key] = base + self.get_component_rich_style(component) if component else base
+        return style
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        self._strips.clear()
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
-        base = self.rich_style
         if y == 0:
-            labels = [Text(label) for _, label, _, _ in COLUMNS]
-            header = self._line_text(labels)
-            return self._strip(header, base + self.get_component_rich_style("certificate-table--header"))
+            header = self._line_segments([Text(label) for _, label, _, _ in COLUMNS])
+            return self._strip(header, self._style("certificate-table--header"))
         row = y - 1
         if row >= len(self.cells):
-            return Strip.blank(self.size.width, base)
+            return Strip.blank(self.size.width, self._style(None))
         if row == self.cursor_row:
-            return self._strip(self._line_text(self.cells[row]), base + self.get_component_rich_style("certificate-table--cursor"))
+            return self._strip(self._line_segments(self.cells[row]), self._style("certificate-table--cursor"))
         strip = self._strips.get(row)
         if strip is None:
-            style = base + self.get_component_rich_style("certificate-table--odd") if row % 2 else base
-            strip = self._strips[row] = self._strip(self._line_text(self.cells[row]), style)
+            style = self._style("certificate-table--odd" if row % 2 else None)
+            strip = self._strips[row] = self._strip(self._line_segments(self.cells[row]), style)
         return strip
