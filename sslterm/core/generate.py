@@ -12,15 +12,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from sslterm.core.errors import InputError
+from sslterm.core.keytypes import DEFAULT_KEY_TYPE, KEY_TYPE_LABELS, KEY_TYPES  # noqa: F401 - re-exported
 from sslterm.core.names import is_ip, normalize_country, normalize_domain, normalize_email, normalize_san
 from sslterm.core.parse import PrivateKey
 
-KEY_TYPES = ("rsa2048", "rsa3072", "rsa4096", "ec256", "ec384", "ed25519")
-KEY_TYPE_LABELS = {
-    "rsa2048": "RSA 2048", "rsa3072": "RSA 3072", "rsa4096": "RSA 4096",
-    "ec256": "ECDSA P-256", "ec384": "ECDSA P-384", "ed25519": "Ed25519",
-}
-DEFAULT_KEY_TYPE = "rsa2048"
 DEFAULT_DAYS = 365
 
 

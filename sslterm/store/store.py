@@ -9,22 +9,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING
+
 from peewee import IntegrityError, SqliteDatabase
 
-from sslterm.core.certinfo import CertInfo, inspect_certificate, public_key_fingerprint
 from sslterm.core.errors import NotFoundError, StoreError, ValidationError
-from sslterm.core.export import private_key_pem
 from sslterm.core.names import normalize_domain, to_unicode
-from sslterm.core.parse import PrivateKey, read_bundle
 from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
-from sslterm.core.validate import require_key_match
 from sslterm.store.db import open_database
 from sslterm.store.models import Certificate, CertificateName, Event, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, ordered
 from sslterm.store.vault import KeyVault, key_file_for
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from sslterm.core.certinfo import CertInfo
+    from sslterm.core.parse import PrivateKey
+
+# The X.509 side of the store (cryptography's x509 modules, inspection, parsing,
+# export) is imported by the methods that write or read certificate material, not
+# here: browsing the list must not pay ~60 ms of imports before its first paint.
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ class AddResult:
 
 
 def _pem(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
@@ -123,6 +131,9 @@ class Store:
         reports ``present`` and adds the key if the first came without one. A
         certificate whose key matches a pending request completes that request.
         """
+        from sslterm.core.certinfo import inspect_certificate
+        from sslterm.core.validate import require_key_match
+
         info = inspect_certificate(cert)
         if key is not None:
             require_key_match(cert, key)
@@ -150,6 +161,9 @@ class Store:
     ) -> CertificateRecord:
         """Make a new version current: it takes the old one's owner, name, type, window
         and web-domains; the old version is archived; both record a ``renewed`` event."""
+        from sslterm.core.certinfo import inspect_certificate
+        from sslterm.core.validate import require_key_match
+
         with self.db.atomic():
             old = self._live_row(old_id)
             info = inspect_certificate(cert)
@@ -170,8 +184,10 @@ class Store:
 
     def add_request(self, csr: x509.CertificateSigningRequest, key: PrivateKey, *, owner: str, now: datetime, name: str | None = None) -> CertificateRecord:
         """Store a pending request (CSR and its key) until the issued certificate is attached."""
+        from cryptography.hazmat.primitives import serialization
+
+        from sslterm.core.certinfo import describe_public_key, public_key_fingerprint
         from sslterm.core.generate import request_from_csr
-        from sslterm.core.certinfo import describe_public_key
 
         form = request_from_csr(csr)
         names = form.names
@@ -192,6 +208,8 @@ class Store:
 
     def attach_issued(self, cert_id: int, cert: x509.Certificate, chain: list[x509.Certificate], now: datetime) -> CertificateRecord:
         """Complete a pending request with the certificate the CA returned."""
+        from sslterm.core.certinfo import inspect_certificate
+
         info = inspect_certificate(cert)
         with self.db.atomic():
             row = self._row(cert_id)
@@ -378,6 +396,10 @@ class Store:
 
     def material(self, cert_id: int, with_key: bool = False) -> Material:
         """Parsed certificate, chain, request and (only if asked) the decrypted key."""
+        from cryptography.hazmat.primitives import serialization
+
+        from sslterm.core.parse import read_bundle
+
         row = self._row(cert_id)
         cert = read_bundle(row.cert_pem).certificates[0] if row.cert_pem else None
         chain = read_bundle(row.chain_pem).certificates if row.chain_pem.strip() else []
@@ -453,6 +475,8 @@ class Store:
         return row
 
     def _store_key(self, row: Certificate, key: PrivateKey) -> None:
+        from cryptography.hazmat.primitives import serialization
+
         der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         row.key_blob = self.vault.encrypt(der, row.uid)
         row.save()
