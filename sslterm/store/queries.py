@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from peewee import JOIN, SQL, Case, Expression, fn
+from peewee import JOIN, SQL, Case, Expression, NodeList, fn
 
 from sslterm.core.names import to_ascii_query
 from sslterm.core.status import Bucket
@@ -71,35 +71,46 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _term_condition(term: str, ascii_term: str) -> Expression:
-    """A selective term goes through the trigram index; a broad one is matched in page order.
+def _index_match(term: str, ascii_term: str) -> str | None:
+    """The FTS query for a term the trigram index should answer, or None for a broad or short one."""
+    forms = list(dict.fromkeys((term, ascii_term)))
+    if not all(len(f) >= MIN_FTS_TERM for f in forms):
+        return None
+    match = " OR ".join(_fts_phrase(f) for f in forms)
+    probe = "SELECT COUNT(*) FROM (SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ? LIMIT ?)"
+    hits = Certificate._meta.database.execute_sql(probe, [match, BROAD_TERM]).fetchone()[0]
+    return match if hits < BROAD_TERM else None
+
+
+def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
+    """(condition, answered by the index): a selective term goes through the trigram index,
+    a broad one is matched in page order.
 
     An IN list built from the index costs time in proportion to its hits, so for a
     term most certificates match (or one too short for trigrams) scanning in the
     list's own order finds a screenful sooner.
     """
+    match = _index_match(term, ascii_term)
+    if match is not None:
+        return Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match])), True
     forms = list(dict.fromkeys((term, ascii_term)))
-    if all(len(f) >= MIN_FTS_TERM for f in forms):
-        match = " OR ".join(_fts_phrase(f) for f in forms)
-        probe = "SELECT COUNT(*) FROM (SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ? LIMIT ?)"
-        hits = Certificate._meta.database.execute_sql(probe, [match, BROAD_TERM]).fetchone()[0]
-        if hits < BROAD_TERM:
-            return Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match]))
     condition = fn.instr(Certificate.search, forms[0]) > 0
     for form in forms[1:]:
         condition |= fn.instr(Certificate.search, form) > 0
-    return condition
+    return condition, False
 
 
 def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  # type: ignore[no-untyped-def]
     """Live (non-archived) certificates matching the query's search, owner and bucket."""
-    select = (
-        Certificate.select(Certificate, Owner)
-        .join(Owner, JOIN.INNER, on=(Certificate.owner == Owner.id))
-        .where(Certificate.archived == False)  # noqa: E712 - peewee expression
-    )
-    for term, ascii_term in search_terms(query.search):
-        select = select.where(_term_condition(term, ascii_term))
+    terms = [_term_condition(term, ascii_term) for term, ascii_term in search_terms(query.search)]
+    indexed = any(by_index for _, by_index in terms)
+    # With few index matches, fetching them by id must be SQLite's plan: "+archived" keeps
+    # the (archived, ...) sort indexes from looking like a narrower way in.
+    live = (SQL('+"t1"."archived"') if indexed else Certificate.archived) == False  # noqa: E712 - peewee expression
+    select = Certificate.select(Certificate, Owner).join(Owner, JOIN.INNER, on=(Certificate.owner == Owner.id)).where(live)
+    for condition, _ in terms:
+        select = select.where(condition)
+    select._sslterm_indexed_search = indexed  # read by ordered(); peewee clones keep it
     if query.owner:
         select = select.where(Owner.name == query.owner)
     if include_bucket:
@@ -110,7 +121,13 @@ def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  #
 
 
 def ordered(select, query: ListQuery):  # type: ignore[no-untyped-def]
-    """Apply the query's sort; ``id`` breaks ties so paging is stable."""
+    """Apply the query's sort; ``id`` breaks ties so paging is stable.
+
+    When a search term went through the trigram index, the matches (fewer than
+    BROAD_TERM) are few: the sort keys are wrapped so SQLite cannot walk a sort
+    index in order and test every row against the matches, and instead fetches
+    the matches by id and sorts them (at 500k rows: ~60 ms down to ~1 ms).
+    """
     columns = {
         "domain": Certificate.domain,
         "name": Certificate.name,
@@ -120,9 +137,12 @@ def ordered(select, query: ListQuery):  # type: ignore[no-untyped-def]
         "owner": Owner.name,
     }
     column = columns.get(query.sort, EXPIRY_ORDER)  # urgency, status, not_after
+    tie = Certificate.id
+    if getattr(select, "_sslterm_indexed_search", False):
+        column, tie = NodeList((SQL("+"), column), glue=""), NodeList((SQL("+"), tie), glue="")  # "+x": same order, no index
     if query.descending:
-        return select.order_by(column.desc(), Certificate.id.desc())
-    return select.order_by(column.asc(), Certificate.id.asc())
+        return select.order_by(column.desc(), tie.desc())
+    return select.order_by(column.asc(), tie.asc())
 
 
 def bucket_counts(query: ListQuery, now: datetime) -> dict[Bucket, int]:

@@ -116,3 +116,15 @@ def test_every_bucket_pages_from_the_expiry_index_without_sorting(filled):
         sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
         plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
         assert "certificate_expiry" in plan and "TEMP B-TREE" not in plan, (bucket, plan)
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_a_selective_search_fetches_its_matches_by_id_instead_of_walking_an_index(filled, sort):
+    """With few trigram matches, SQLite must not scan a sort index testing every row against them."""
+    from sslterm.store.queries import base_query, ordered
+
+    for bucket in (Bucket.ALL, Bucket.DAYS_30):
+        query = ListQuery(search="shop1", sort=sort, bucket=bucket)
+        sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
+        plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        assert "SEARCH t1 USING INTEGER PRIMARY KEY" in plan and "certificate_fts" in plan, plan
