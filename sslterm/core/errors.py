@@ -44,3 +44,7 @@ class StoreError(SslTermError):
 
 class ExportError(SslTermError):
     """Files could not be written where asked."""
+
+
+class Abandoned(StoreError):
+    """A query was stopped because its answer is no longer wanted (a newer one replaced it)."""

@@ -142,3 +142,20 @@ def test_resolve_by_id_domain_and_name(store):
     assert store.resolve("Main site").id == rec.id
     with pytest.raises(NotFoundError, match="no certificate for"):
         store.resolve("nothing.example")
+
+
+def test_a_query_is_abandoned_once_its_answer_is_no_longer_wanted(store):
+    from sslterm.core.errors import Abandoned
+
+    long_count = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000000) SELECT COUNT(*) FROM n"
+    with store.abandon_when(lambda: False):
+        assert store.db.execute_sql(long_count).fetchone()[0] == 2_000_000
+    checks = []
+
+    def replaced() -> bool:
+        checks.append(1)
+        return len(checks) > 3  # a newer query arrives while this one runs
+
+    with pytest.raises(Abandoned), store.abandon_when(replaced):
+        store.db.execute_sql(long_count).fetchone()
+    assert store.db.execute_sql("SELECT COUNT(*) FROM certificate").fetchone()[0] == 0  # the connection still works

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import getters, on
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
 
+from sslterm.core.errors import Abandoned
 from sslterm.core.records import CertificateRecord
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
@@ -123,6 +125,14 @@ class CertificateListScreen(SslTermScreen):
         known = None if recount else self._known_counts(query)
 
         def work() -> Counts | None:
+            worker = get_current_worker()
+            try:
+                with store.abandon_when(lambda: worker.is_cancelled):  # a newer query replaced this one
+                    return fetch()
+            except Abandoned:
+                return None
+
+        def fetch() -> Counts | None:
             start = offset if known is None else min(offset, max(0, known.counts[query.bucket] - limit))
             rows = store.list(query, now, limit=limit, offset=start)
             if not rows and start > 0 and known is None:
