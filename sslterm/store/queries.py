@@ -164,26 +164,30 @@ def bucket_counts(query: ListQuery, now: datetime) -> dict[Bucket, int]:
 def _index_counts(now: datetime) -> dict[Bucket, int]:
     """Counts for the whole inventory from covering-index range counts (no table scan).
 
-    valid = not_after in (now, ∞) less the not-yet-valid ones, and likewise for the
-    7- and 30-day buckets; pending requests have no not_after and fall outside every range.
+    All live rows = every row less the archived ones: SQLite counts a whole table
+    from its b-tree pages without reading each entry (~1 ms at 500k rows), where
+    counting ``archived = 0`` visits every live index entry (~25 ms). valid = live
+    less expired, pending and not-yet-valid; the 7- and 30-day buckets are short
+    ranges of the (archived, not_after, not_before) index. Pending requests have
+    no not_after and fall outside every range.
     """
+    db = Certificate._meta.database
     live = Certificate.select().where(Certificate.archived == False)  # noqa: E712
     week, month = now + timedelta(days=7), now + timedelta(days=30)
 
-    def after_range(hi: datetime | None) -> int:
-        condition = Certificate.not_after > now
-        return live.where(condition if hi is None else condition & (Certificate.not_after <= hi)).count()
+    def valid_until(hi: datetime) -> int:  # one range of certificate_window (archived, not_after, not_before)
+        return live.where((Certificate.not_after > now) & (Certificate.not_after <= hi) & (Certificate.not_before <= now)).count()
 
-    def not_yet_valid(hi: datetime | None) -> int:
-        condition = Certificate.not_before > now
-        return live.where(condition if hi is None else condition & (Certificate.not_after <= hi)).count()
-
-    expired, after = live.where(Certificate.not_after <= now).count(), after_range(None)
+    rows = db.execute_sql('SELECT COUNT(*) FROM "certificate"').fetchone()[0]
+    archived = Certificate.select().where(Certificate.archived == True).count()  # noqa: E712
+    expired = live.where(Certificate.not_after <= now).count()
     pending = live.where(Certificate.not_after.is_null()).count()
+    total = rows - archived
+    after = total - expired - pending
     return {
-        Bucket.ALL: expired + after + pending,  # one pass over the index instead of two
+        Bucket.ALL: total,
         Bucket.EXPIRED: expired,
-        Bucket.VALID: after - not_yet_valid(None),
-        Bucket.DAYS_7: after_range(week) - not_yet_valid(week),
-        Bucket.DAYS_30: after_range(month) - not_yet_valid(month),
+        Bucket.VALID: after - live.where(Certificate.not_before > now).count(),
+        Bucket.DAYS_7: valid_until(week),
+        Bucket.DAYS_30: valid_until(month),
     }

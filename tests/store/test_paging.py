@@ -105,7 +105,7 @@ def test_unfiltered_counts_come_from_index_ranges_and_match(filled):
         assert counts[bucket] == sum(1 for r in rows if in_bucket(r.not_before, r.not_after, NOW, bucket))
     plan = " ".join(str(row) for row in filled.db.execute_sql(
         "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM certificate WHERE archived = 0 AND not_after <= ?", [0]))
-    assert "USING COVERING INDEX certificate_list" in plan
+    assert "USING COVERING INDEX certificate_window" in plan
 
 
 def test_every_bucket_pages_from_the_expiry_index_without_sorting(filled):
