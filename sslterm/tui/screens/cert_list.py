@@ -101,13 +101,16 @@ class CertificateListScreen(SslTermScreen):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self.call_after_refresh(self.reload)
+        self.reload()  # now, not after the first layout: the rows arrive with the first frame
 
     # ------------------------------------------------------------- loading
 
     def reload(self, cursor: int = 0, recount: bool = True) -> None:
         """Fetch the window holding ``cursor`` (and, unless only the bucket changed, the counts)."""
-        query, size = self.query_state, self.table.page_size
+        # Before the first layout the table has no height yet: ask for a terminal's worth
+        # of rows, which show_page trims to the table once it is laid out.
+        query = self.query_state
+        size = self.table.page_size if self.table.size.height else max(1, self.app.size.height)
         offset = max(0, cursor - size + 1) if cursor >= size else 0
         self._fetch(query, offset, size, cursor, recount)
 

@@ -181,6 +181,8 @@ class CertificateTable(Widget, can_focus=True):
 
     def show_page(self, offset: int, page: list[CertificateRecord], total: int, cursor: int, now: datetime) -> None:
         """Replace the window with ``page`` (rows from ``offset``) and put the cursor at ``cursor``."""
+        if self.size.height:
+            page = page[: self.page_size]  # a page fetched before layout may be taller than the table
         self.total, self.window_start, self.page = total, offset, page
         self.cells = [row_cells(record, now) for record in page]
         self.cursor_row = min(max(cursor - offset, 0), max(len(page) - 1, 0))
