@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from sslterm.core.certinfo import CertSummary, public_key_fingerprint, summarize_certificate
 from sslterm.core.errors import ParseError, PasswordError, SslTermError
-from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, read_file
+from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, lone_certificate_der, read_bundle, read_file, read_input
 from sslterm.core.validate import order_chain
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".cert", ".der", ".key", ".p7b", ".p7c", ".pfx", ".p12", ".csr"}
@@ -113,7 +113,19 @@ def _looks_like_material(path: str, name: str) -> bool:
 def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
     """Read one file into PEM text and summaries (runs in a worker process for big imports)."""
     try:
-        bundle = read_file(Path(path), password)
+        data = read_input(Path(path))
+    except ParseError as exc:
+        return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
+    der = lone_certificate_der(data)
+    if der is not None:  # the usual file: one certificate, read without the general parser
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError:
+            pass  # damaged: the general parser below names the problem
+        else:
+            return ParsedFile(path, explicit, ((pem_text(der), summarize_certificate(cert, der)),))
+    try:
+        bundle = read_bundle(data, password)
     except (ParseError, PasswordError) as exc:
         return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
     certs = []

@@ -13,8 +13,12 @@ def printable(text: object) -> str:
     Nothing from a certificate may move the cursor, set a title, or reorder
     what the operator reads.
     """
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    value = str(text)
+    if value.isascii() and value.isprintable():  # the usual case, without the regex
+        return value
+    return _CONTROL.sub(_escape, value)
 
-    return _CONTROL.sub(escape, str(text))
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

@@ -8,6 +8,7 @@ and certificate signing requests.
 
 from __future__ import annotations
 
+import binascii
 import os
 
 import re
@@ -35,6 +36,7 @@ PrivateKey = Union[
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN ([A-Z0-9 #]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
 )
+_LONE_CERTIFICATE = re.compile(rb"\A\s*-----BEGIN CERTIFICATE-----\r?\n([A-Za-z0-9+/=\r\n]+)-----END CERTIFICATE-----\s*\Z")
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE"}
 _KEY_LABELS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"ENCRYPTED PRIVATE KEY", b"DSA PRIVATE KEY"}
 _CSR_LABELS = {b"CERTIFICATE REQUEST", b"NEW CERTIFICATE REQUEST"}
@@ -58,18 +60,38 @@ class Bundle:
 
 def read_file(path: Path, password: bytes | None = None) -> Bundle:
     """Read a file with :func:`read_bundle`, refusing anything over 1 MiB before reading it."""
+    data = read_input(path)
+    try:
+        return read_bundle(data, password)
+    except (ParseError, PasswordError) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def read_input(path: Path) -> bytes:
+    """A file's bytes, refused before reading when over 1 MiB."""
     try:
         with open(path, "rb") as handle:  # one open and fstat: imports read a hundred thousand of these
             size = os.fstat(handle.fileno()).st_size
             if size > MAX_INPUT_BYTES:
                 raise ParseError(f"{path}: {size} bytes is over the 1 MiB limit for certificate files")
-            data = handle.read()
+            return handle.read()
     except OSError as exc:
         raise ParseError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def lone_certificate_der(data: bytes) -> bytes | None:
+    """The DER of input that is exactly one PEM certificate block, else None.
+
+    The common file of a fleet; reading it needs no block search, header
+    stripping or re-encoding. The caller still parses the DER with cryptography.
+    """
+    match = _LONE_CERTIFICATE.match(data)
+    if match is None:
+        return None
     try:
-        return read_bundle(data, password)
-    except (ParseError, PasswordError) as exc:
-        raise type(exc)(f"{path}: {exc}") from None
+        return binascii.a2b_base64(match.group(1), strict_mode=False)
+    except binascii.Error:
+        return None
 
 
 def read_bundle(data: bytes | str, password: bytes | None = None) -> Bundle:

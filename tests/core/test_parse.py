@@ -125,3 +125,23 @@ def test_bad_input_raises_one_line_sslterm_error(data, message):
     with pytest.raises(SslTermError, match=message) as info:
         read_bundle(data)
     assert "\n" not in str(info.value)
+
+
+def test_a_lone_certificate_block_is_read_directly_and_gives_what_the_general_parser_gives(tmp_path):
+    from sslterm.core.discover import parse_file
+    from sslterm.core.parse import lone_certificate_der
+
+    issued = make_cert("lone.example")
+    der = issued.cert.public_bytes(serialization.Encoding.DER)
+    for variant in (issued.pem, issued.pem.replace(b"\n", b"\r\n"), b"\n  " + issued.pem + b"\n\n"):
+        assert lone_certificate_der(variant) == der
+    two = issued.pem + make_cert("other.example").pem
+    headers = issued.pem.replace(b"-----\n", b"-----\nProc-Type: 4,ENCRYPTED\n\n", 1)
+    for other in (two, headers, b"\xef\xbb\xbf" + issued.pem, issued.pem.replace(b"BEGIN CERTIFICATE", b"BEGIN X509 CERTIFICATE")):
+        assert lone_certificate_der(other) is None
+    (tmp_path / "lone.pem").write_bytes(issued.pem)
+    (tmp_path / "bom.pem").write_bytes(b"\xef\xbb\xbf" + issued.pem)  # general parser
+    fast, general = parse_file(str(tmp_path / "lone.pem"), False, None), parse_file(str(tmp_path / "bom.pem"), False, None)
+    assert fast.certificates == general.certificates and fast.error is None
+    (tmp_path / "damaged.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    assert "damaged certificate" in parse_file(str(tmp_path / "damaged.pem"), False, None).error
