@@ -77,6 +77,29 @@ def test_pragmas_and_schema_version(store, db_path):
     raw.close()
 
 
+def test_a_version_4_database_with_data_is_migrated(db_path):
+    """Migration 5 reshapes indexes under existing rows; nothing stored changes."""
+    leaf = make_cert("old.example")
+    s = Store.open(db_path, user="u")
+    before = s.get(s.add_certificate(leaf.cert, [], leaf.key, type="existing", owner="x", now=NOW).record.id)
+    s.close()
+    raw = sqlite3.connect(db_path)  # back to the version 4 indexes
+    raw.executescript(
+        'DROP INDEX "certificate_window"; CREATE INDEX certificate_list ON certificate (archived, not_after, id);'
+        'CREATE INDEX "certificate_owner_id" ON "certificate" ("owner_id");'
+        'CREATE INDEX "certificatename_certificate_id" ON "certificatename" ("certificate_id");'
+        'CREATE INDEX "event_certificate_id" ON "event" ("certificate_id");'
+        "UPDATE setting SET value = '4' WHERE key = 'schema_version';"
+    )
+    raw.close()
+    s = Store.open(db_path, user="u")
+    indexes = {row[0] for row in s.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "certificate_window" in indexes and not indexes & {"certificate_list", "certificate_owner_id", "event_certificate_id"}
+    assert s.get(before.id) == before and s.material(before.id, with_key=True).key is not None
+    assert s.counts(ListQuery(), NOW)[ListQuery().bucket] == 1
+    s.close()
+
+
 def test_a_newer_schema_is_refused(db_path):
     Store.open(db_path, user="u").close()
     raw = sqlite3.connect(db_path)
