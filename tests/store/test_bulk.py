@@ -101,3 +101,25 @@ def test_pairing_before_the_scan_is_read_is_refused(tree):
         scan.pair(first)
 
 
+
+
+def test_an_interrupted_import_is_finished_by_running_it_again(tree, tmp_path, monkeypatch):
+    from sslterm.store import bulk
+
+    store = Store.open(tmp_path / "s.db", "tester")
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bulk, "_add_keys_and_chains", interrupted)  # stopped after the rows, before keys and chains
+        with pytest.raises(KeyboardInterrupt):
+            import_scan(store, Scan([tree["root"]], workers=0), owner="ops", now=NOW)  # type: ignore[list-item]
+    assert store.db.execute_sql("SELECT COUNT(*) FROM certificate WHERE key_blob IS NOT NULL").fetchone()[0] == 0
+    again = import_scan(store, Scan([tree["root"]], workers=0), owner="ops", now=NOW)  # type: ignore[list-item]
+    finished = {o.domain: o.outcome for o in again}
+    assert finished["split.example"] == "key added" and finished["full.example"] == "key added"
+    state = {s[0]: s for s in _state(store).values()}
+    assert state["split.example"][3] is not None and state["split.example"][4] == 1  # key and chain
+    assert state["full.example"][3] is not None and state["full.example"][4] == 1
+    store.close()
