@@ -337,8 +337,17 @@ class Store:
             raise NotFoundError(f"no certificate for {text!r}: check 'sslterm list --search {text}'")
         return self.get(row.id)
 
-    def list(self, query: ListQuery, now: datetime, limit: int | None = None, offset: int = 0) -> list[CertificateRecord]:
-        """A page of the list, filtered and sorted in SQL."""
+    def list(self, query: ListQuery, now: datetime, limit: int | None = None, offset: int = 0, total: int | None = None) -> list[CertificateRecord]:
+        """A page of the list, filtered and sorted in SQL.
+
+        Give ``total`` (the query's row count) and a page past the middle is read
+        from the other end, in reverse order: SQLite steps over every row before
+        an OFFSET, so the last page of 500k rows (End) would otherwise walk them all.
+        """
+        if limit is not None and total is not None and offset > total // 2:
+            count = max(0, min(limit, total - offset))
+            reverse = query.with_(descending=not query.descending)
+            return self.list(reverse, now, limit=count, offset=total - offset - count)[::-1] if count else []
         select = ordered(base_query(query, now), query).select(*_LIST_COLUMNS)  # no PEM, chain or key blobs
         if limit is not None:
             select = select.limit(limit).offset(offset)

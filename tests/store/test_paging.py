@@ -94,6 +94,9 @@ def test_every_filter_and_sort_pages_like_a_plain_query(filled, broad_term, monk
                     if len(page) < 7:
                         break
                 assert [r.id for r in paged] == [r.id for r in expected], (search, owner, bucket, sort, descending)
+                total = len(expected)  # with the count, pages past the middle are read from the end
+                from_either_end = [r for offset in range(0, total + 7, 7) for r in filled.list(query, NOW, limit=7, offset=offset, total=total)]
+                assert [r.id for r in from_either_end] == [r.id for r in expected], ("from the end", search, owner, bucket, sort, descending)
                 checked += 1
     assert checked == len(SEARCHES) * len(OWNERS) * len(Bucket) * len(SORTS) * 2
 

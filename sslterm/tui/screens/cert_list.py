@@ -136,14 +136,16 @@ class CertificateListScreen(SslTermScreen):
                 return None
 
         def fetch() -> Counts | None:
-            start = offset if known is None else min(offset, max(0, known.counts[query.bucket] - limit))
-            rows = store.list(query, now, limit=limit, offset=start)
+            total = None if known is None else known.counts[query.bucket]
+            start = offset if total is None else min(offset, max(0, total - limit))
+            rows = store.list(query, now, limit=limit, offset=start, total=total)  # End reads from the end
             if not rows and start > 0 and known is None:
                 counts = self._count(store, query, now)
                 start = max(0, counts.counts[query.bucket] - limit)
-                rows = store.list(query, now, limit=limit, offset=start)
+                rows = store.list(query, now, limit=limit, offset=start, total=counts.counts[query.bucket])
                 self.app.call_from_thread(self._show_counts, counts)
-            total = known.counts[query.bucket] if known else start + len(rows) + (1 if len(rows) == limit else 0)
+            if total is None:
+                total = start + len(rows) + (1 if len(rows) == limit else 0)
             page = Page(query, start, rows, min(cursor, max(total - 1, 0)), now, total)
             self.app.call_from_thread(self._show, page)
             return None if known is not None else self._count(store, query, now)
