@@ -13,14 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from peewee import JOIN, SQL, Case, Expression, NodeList, fn
+from peewee import JOIN, SQL, Case, Column, Expression, NodeList, fn
 
 from sslterm.core.names import to_ascii_query
 from sslterm.core.status import Bucket
 from sslterm.store.models import Certificate, Owner
 
 SORTS = ("urgency", "domain", "name", "created_at", "updated_at", "not_after", "type", "owner", "status")
-EXPIRY_ORDER = SQL('"t1"."expiry_order"')  # generated column: COALESCE(not_after, year 9999)
+EXPIRY_ORDER = Column(Certificate, "expiry_order")  # generated column: COALESCE(not_after, year 9999)
 MIN_FTS_TERM = 3  # the trigram index needs three characters
 BROAD_TERM = 5000  # index hits from which a term counts as broad
 
@@ -106,8 +106,14 @@ def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  #
     indexed = any(by_index for _, by_index in terms)
     # With few index matches, fetching them by id must be SQLite's plan: "+archived" keeps
     # the (archived, ...) sort indexes from looking like a narrower way in.
-    live = (SQL('+"t1"."archived"') if indexed else Certificate.archived) == False  # noqa: E712 - peewee expression
-    select = Certificate.select(Certificate, Owner).join(Owner, JOIN.INNER, on=(Certificate.owner == Owner.id)).where(live)
+    live = (NodeList((SQL("+"), Certificate.archived), glue="") if indexed else Certificate.archived) == False  # noqa: E712
+    if query.sort == "owner" and not indexed:
+        # Owners first (CROSS JOIN keeps that loop order): walking them by name and each
+        # one's certificates by the (owner_id, archived) index gives the order with no sort.
+        select = (Certificate.select(Certificate, Owner).from_(Owner).join(Certificate, JOIN.CROSS)
+                  .where((Certificate.owner == Owner.id) & live))
+    else:
+        select = Certificate.select(Certificate, Owner).join(Owner, JOIN.INNER, on=(Certificate.owner == Owner.id)).where(live)
     for condition, _ in terms:
         select = select.where(condition)
     select._sslterm_indexed_search = indexed  # read by ordered(); peewee clones keep it

@@ -131,3 +131,14 @@ def test_a_selective_search_fetches_its_matches_by_id_instead_of_walking_an_inde
         sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
         plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
         assert "SEARCH t1 USING INTEGER PRIMARY KEY" in plan and "certificate_fts" in plan, plan
+
+
+def test_the_owner_sort_walks_owners_by_name_without_sorting(filled):
+    from sslterm.store.queries import base_query, ordered
+
+    for bucket in Bucket:
+        for descending in (False, True):
+            query = ListQuery(bucket=bucket, sort="owner", descending=descending)
+            sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
+            plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+            assert "owner_name" in plan and "certificate_owner" in plan and "TEMP B-TREE" not in plan, (bucket, plan)
