@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from sslterm.core.certinfo import CertSummary, public_key_fingerprint, summarize_certificate
 from sslterm.core.errors import ParseError, PasswordError, SslTermError
-from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, lone_certificate_der, read_bundle, read_file, read_input
+from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, load_checked_key, lone_certificate_der, read_bundle, read_file, read_input
 from sslterm.core.validate import order_chain
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".cert", ".der", ".key", ".p7b", ".p7c", ".pfx", ".p12", ".csr"}
@@ -216,7 +216,7 @@ class Scan:
                     if not lone_ca:
                         continue
                 yield Candidate(pem, parsed.path, summary)
-        keys = self._extra_keys + [serialization.load_der_private_key(der, None) for der in self._key_ders]  # type: ignore[misc]
+        keys = self._extra_keys + [load_checked_key(der) for der in self._key_ders]  # checked in the worker  # type: ignore[misc]
         self._keys_by_spki = {}
         for key in keys:
             self._keys_by_spki.setdefault(public_key_fingerprint(key.public_key()), key)  # type: ignore[union-attr]

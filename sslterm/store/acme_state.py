@@ -9,6 +9,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 
+from sslterm.core.parse import load_checked_key
 from sslterm.store.models import AcmeAccount, AcmeSetting
 from sslterm.store.store import Store
 
@@ -25,7 +26,7 @@ class AcmeState:
         if row is None:
             return None, None
         der = self.store.vault.decrypt(bytes(row.key_blob), f"acme:{row.uid}")
-        return serialization.load_der_private_key(der, password=None), row.account_url
+        return load_checked_key(der), row.account_url  # authenticated: as stored
 
     def save_account(self, directory: str, email: str, key: Any, account_url: str, now: datetime) -> None:
         """Keep the account key (encrypted, bound to its row), inside the caller's transaction."""

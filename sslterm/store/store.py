@@ -427,9 +427,7 @@ class Store:
 
     def material(self, cert_id: int, with_key: bool = False) -> Material:
         """Parsed certificate, chain, request and (only if asked) the decrypted key."""
-        from cryptography.hazmat.primitives import serialization
-
-        from sslterm.core.parse import read_bundle
+        from sslterm.core.parse import load_checked_key, read_bundle
 
         row = self._row(cert_id)
         cert = read_bundle(row.cert_pem).certificates[0] if row.cert_pem else None
@@ -437,7 +435,7 @@ class Store:
         csr = read_bundle(row.csr_pem).requests[0] if row.csr_pem else None
         key = None
         if with_key and row.key_blob is not None:
-            key = serialization.load_der_private_key(self.vault.decrypt(bytes(row.key_blob), row.uid), password=None)
+            key = load_checked_key(self.vault.decrypt(bytes(row.key_blob), row.uid))  # authenticated: as stored
         return Material(cert, chain, key, csr)  # type: ignore[arg-type]
 
     def replacement_candidates(self, cert_id: int, limit: int = 200) -> list[CertificateRecord]:
