@@ -14,12 +14,17 @@ import json
 import os
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING
 
 from sslterm.core.errors import PasswordError, StoreError
 from sslterm.core.files import create_private_file
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# cryptography's AEAD and KDF are imported when a key is first encrypted or
+# decrypted: browsing the list never needs them, and its first paint should not
+# pay for loading them.
 
 NONCE_BYTES = 12
 _CHECK_PLAINTEXT = b"sslterm data key check v1"
@@ -62,12 +67,16 @@ class KeyVault:
 
     def decrypt(self, blob: bytes, binding: str) -> bytes:
         """Plaintext of a blob made by :meth:`encrypt` for the same ``binding``."""
+        from cryptography.exceptions import InvalidTag
+
         try:
             return self._unlock().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(binding))
         except InvalidTag:
             raise StoreError("a stored private key failed to decrypt: it does not belong to this row or was altered") from None
 
     def _unlock(self) -> AESGCM:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         if self._aead is None:
             self._aead = AESGCM(self._load_or_create())
             self._verify()
@@ -89,6 +98,8 @@ class KeyVault:
         return _unb64(content["key"])
 
     def _create(self) -> bytes:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         data_key = AESGCM.generate_key(bit_length=256)
         if self._passphrase:
             salt, nonce = os.urandom(16), os.urandom(NONCE_BYTES)
@@ -110,6 +121,9 @@ class KeyVault:
     def _unwrap(self, content: dict[str, object]) -> bytes:
         if not self._passphrase:
             raise PasswordError("the stored keys are passphrase-protected: set SSLTERM_PASSPHRASE")
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         salt, nonce, wrapped = (_unb64(str(content[k])) for k in ("salt", "nonce", "wrapped"))
         try:
             return AESGCM(_kek(self._passphrase, salt, int(content["n"]), int(content["r"]), int(content["p"]))).decrypt(nonce, wrapped, _WRAP_AAD)  # type: ignore[call-overload]
@@ -117,6 +131,8 @@ class KeyVault:
             raise PasswordError("wrong SSLTERM_PASSPHRASE for the stored keys") from None
 
     def _verify(self) -> None:
+        from cryptography.exceptions import InvalidTag
+
         assert self._aead is not None
         if self._check_blob is None:
             return
@@ -132,4 +148,6 @@ def _aad(binding: str) -> bytes:
 
 
 def _kek(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode())
