@@ -56,18 +56,9 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
 def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
     """(tag, content start, content end) of each element between ``start`` and ``end``."""
     items = []
-    append = items.append
     while start < end:
-        tag, length = data[start], data[start + 1]
-        start += 2
-        if length & 0x80:
-            count = length & 0x7F
-            if count == 0 or count > 4:
-                raise _Unusual("length form")
-            length = int.from_bytes(data[start : start + count], "big")
-            start += count
-        append((tag, start, start + length))
-        start += length
+        items.append(_tlv(data, start))
+        start = items[-1][2]
     if start != end:
         raise _Unusual("element overruns its parent")
     return items
