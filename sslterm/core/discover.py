@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from sslterm.core.certinfo import CertSummary, public_key_fingerprint, summarize_certificate
 from sslterm.core.errors import ParseError, PasswordError, SslTermError
-from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, load_checked_key, lone_certificate_der, read_bundle, read_file, read_input
+from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, load_checked_key, lone_certificate_der, pkcs8_der, read_bundle, read_file, read_input
 from sslterm.core.validate import order_chain
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".cert", ".der", ".key", ".p7b", ".p7c", ".pfx", ".p12", ".csr"}
@@ -132,7 +132,7 @@ def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
     for cert in bundle.certificates:
         der = cert.public_bytes(serialization.Encoding.DER)
         certs.append((pem_text(der), summarize_certificate(cert, der)))
-    keys = tuple(k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()) for k in bundle.keys)
+    keys = tuple(pkcs8_der(k) for k in bundle.keys)
     return ParsedFile(path, explicit, tuple(certs), keys)
 
 

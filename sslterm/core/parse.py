@@ -245,6 +245,11 @@ def _check_rsa_round_trip(key: rsa.RSAPrivateKey) -> None:
         raise _BrokenKey("damaged RSA private key: its private parts do not match its public key") from None
 
 
+def pkcs8_der(key: PrivateKey) -> bytes:
+    """A private key as unencrypted PKCS#8 DER: how keys travel between processes and into the vault."""
+    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+
+
 def load_checked_key(der: bytes) -> PrivateKey:
     """A PKCS#8 key that sslterm itself checked before (when it was read, or stored encrypted)."""
     return serialization.load_der_private_key(der, None, unsafe_skip_rsa_key_validation=True)  # type: ignore[return-value]

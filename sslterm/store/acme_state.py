@@ -7,9 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
-from sslterm.core.parse import load_checked_key
+from sslterm.core.parse import load_checked_key, pkcs8_der
 from sslterm.store.models import AcmeAccount, AcmeSetting
 from sslterm.store.store import Store
 
@@ -34,7 +32,7 @@ class AcmeState:
             AcmeAccount.update(account_url=account_url).where((AcmeAccount.directory == directory) & (AcmeAccount.email == email)).execute()
             return
         uid = uuid.uuid4().hex
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = pkcs8_der(key)
         blob = self.store.vault.encrypt(der, f"acme:{uid}")
         AcmeAccount.create(directory=directory, email=email, uid=uid, key_blob=blob, account_url=account_url, created_at=now)
         self.store._persist_check_blob()

@@ -18,15 +18,14 @@ from datetime import datetime
 from typing import Iterable, Iterator, Protocol
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from sslterm.core.certinfo import CertSummary
 from sslterm.core.discover import Candidate, Scan
 from sslterm.core.errors import SslTermError
-from sslterm.core.parse import PrivateKey
+from sslterm.core.parse import PrivateKey, pkcs8_der
 from sslterm.core.validate import require_key_match
-from sslterm.store.models import Owner, Setting
-from sslterm.store.store import Store, _search_text, new_uid
+from sslterm.store.models import Owner
+from sslterm.store.store import Store, _pem, _search_text, new_uid
 
 CHUNK = 400  # stays under SQLite's 999 bound parameters for IN (...) lists
 TRANSACTION = 4000  # certificates per IMMEDIATE transaction: few commits, short enough not to starve the TUI
@@ -119,13 +118,13 @@ def _add_keys_and_chains(store: Store, scan: Scan, items: list[Candidate], bare:
         if item.key is None and not item.chain:
             continue
         outcome = outcomes[index]
-        blob = store.vault.encrypt(_pkcs8(item.key), uid) if item.key is not None else None
+        blob = store.vault.encrypt(pkcs8_der(item.key), uid) if item.key is not None else None
         outcomes[index] = dataclasses.replace(outcome, has_key=item.key is not None)
         updates.append((blob, "".join(_pem(c) for c in item.chain), outcome.cert_id))
     for start in range(0, len(updates), TRANSACTION):
         with store.db.atomic():
             store.db.cursor().executemany("UPDATE certificate SET key_blob = ?, chain_pem = ? WHERE id = ?", updates[start : start + TRANSACTION])
-            _persist_check_blob(store)
+            store._persist_check_blob()
 
 
 @contextlib.contextmanager
@@ -198,20 +197,6 @@ def _chunk(store: Store, items: list[BulkItem], owner: str, now: datetime, type:
     return [outcomes[i] for i in range(len(items))]
 
 
-def _pem(cert: x509.Certificate) -> str:
-    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
-def _pkcs8(key: PrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-
-
-def _persist_check_blob(store: Store) -> None:
-    if store.vault.new_check_blob is not None:
-        Setting.replace(key="key_check", value=store.vault.new_check_blob.hex()).execute()
-        store.vault.new_check_blob = None
-
-
 def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, str]], owner_id: int, now: datetime, type: str, name: str | None, outcomes: dict[int, BulkOutcome]) -> None:
     """Insert certificates known to be new, with explicit ids (the write lock is held, so max(id) is ours)."""
     db, vault, at = store.db, store.vault, _epoch(now)
@@ -223,7 +208,7 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         names = s.all_names or (s.primary_name.lower(),)
         domain = s.primary_name.lower()
         search = _search_text(names)
-        blob = vault.encrypt(_pkcs8(item.key), uid) if item.key is not None else None
+        blob = vault.encrypt(pkcs8_der(item.key), uid) if item.key is not None else None
         rows.append((
             cert_id, uid, name or s.primary_name, domain, owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
             at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
@@ -239,7 +224,7 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         'INSERT INTO certificate (id, uid, name, domain, owner_id, type, not_before, not_after, created_at, updated_at, issuer, subject, '
         'serial, fingerprint_sha256, public_key_sha256, key_description, sans_json, search, cert_pem, chain_pem, key_blob, archived, renewal_failures) '
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)', rows)
-    _persist_check_blob(store)
+    store._persist_check_blob()
     cursor.executemany("INSERT OR IGNORE INTO certificatename (certificate_id, name) VALUES (?, ?)", name_rows)
     cursor.executemany("INSERT INTO certificate_fts (rowid, search) VALUES (?, ?)", search_rows)
     _serve_primaries(store, primaries, at, event_rows)

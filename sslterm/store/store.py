@@ -504,9 +504,9 @@ class Store:
         return row
 
     def _store_key(self, row: Certificate, key: PrivateKey) -> None:
-        from cryptography.hazmat.primitives import serialization
+        from sslterm.core.parse import pkcs8_der
 
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = pkcs8_der(key)
         row.key_blob = self.vault.encrypt(der, row.uid)
         row.save()
         self._persist_check_blob()
