@@ -102,6 +102,17 @@ def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
 
 def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  # type: ignore[no-untyped-def]
     """Live (non-archived) certificates matching the query's search, owner and bucket."""
+    return _filtered(query, now, include_bucket)[0]
+
+
+def list_query(query: ListQuery, now: datetime):  # type: ignore[no-untyped-def]
+    """:func:`base_query` in the query's sort order: what a page of the list reads."""
+    select, indexed = _filtered(query, now, include_bucket=True)
+    return _ordered(select, query, indexed)
+
+
+def _filtered(query: ListQuery, now: datetime, include_bucket: bool):  # type: ignore[no-untyped-def]
+    """(select, whether a search term went through the trigram index)."""
     terms = [_term_condition(term, ascii_term) for term, ascii_term in search_terms(query.search)]
     indexed = any(by_index for _, by_index in terms)
     # With few index matches, fetching them by id must be SQLite's plan: "+archived" keeps
@@ -116,17 +127,16 @@ def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  #
         select = Certificate.select(Certificate, Owner).join(Owner, JOIN.INNER, on=(Certificate.owner == Owner.id)).where(live)
     for condition, _ in terms:
         select = select.where(condition)
-    select._sslterm_indexed_search = indexed  # read by ordered(); peewee clones keep it
     if query.owner:
         select = select.where(Owner.name == query.owner)
     if include_bucket:
         condition = bucket_condition(query.bucket, now)
         if condition is not None:
             select = select.where(condition)
-    return select
+    return select, indexed
 
 
-def ordered(select, query: ListQuery):  # type: ignore[no-untyped-def]
+def _ordered(select, query: ListQuery, indexed: bool):  # type: ignore[no-untyped-def]
     """Apply the query's sort; ``id`` breaks ties so paging is stable.
 
     When a search term went through the trigram index, the matches (fewer than
@@ -144,7 +154,7 @@ def ordered(select, query: ListQuery):  # type: ignore[no-untyped-def]
     }
     column = columns.get(query.sort, EXPIRY_ORDER)  # urgency, status, not_after
     tie = Certificate.id
-    if getattr(select, "_sslterm_indexed_search", False):
+    if indexed:
         column, tie = NodeList((SQL("+"), column), glue=""), NodeList((SQL("+"), tie), glue="")  # "+x": same order, no index
     if query.descending:
         return select.order_by(column.desc(), tie.desc())

@@ -20,7 +20,7 @@ from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
 from sslterm.store.db import open_database
 from sslterm.store.models import Certificate, CertificateName, Event, Owner, Setting, WebDomain
-from sslterm.store.queries import ListQuery, base_query, bucket_counts, ordered
+from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
 from sslterm.store.vault import KeyVault, key_file_for
 
 if TYPE_CHECKING:
@@ -348,7 +348,7 @@ class Store:
             count = max(0, min(limit, total - offset))
             reverse = query.with_(descending=not query.descending)
             return self.list(reverse, now, limit=count, offset=total - offset - count)[::-1] if count else []
-        select = ordered(base_query(query, now), query).select(*_LIST_COLUMNS)  # no PEM, chain or key blobs
+        select = list_query(query, now).select(*_LIST_COLUMNS)  # no PEM, chain or key blobs
         if limit is not None:
             select = select.limit(limit).offset(offset)
         rows = list(select.tuples())

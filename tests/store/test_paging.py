@@ -112,11 +112,11 @@ def test_unfiltered_counts_come_from_index_ranges_and_match(filled):
 
 
 def test_every_bucket_pages_from_the_expiry_index_without_sorting(filled):
-    from sslterm.store.queries import base_query, ordered
+    from sslterm.store.queries import list_query
 
     for bucket in Bucket:
         query = ListQuery(bucket=bucket)
-        sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
+        sql, params = list_query(query, NOW).limit(20).sql()
         plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
         assert "certificate_expiry" in plan and "TEMP B-TREE" not in plan, (bucket, plan)
 
@@ -124,21 +124,21 @@ def test_every_bucket_pages_from_the_expiry_index_without_sorting(filled):
 @pytest.mark.parametrize("sort", SORTS)
 def test_a_selective_search_fetches_its_matches_by_id_instead_of_walking_an_index(filled, sort):
     """With few trigram matches, SQLite must not scan a sort index testing every row against them."""
-    from sslterm.store.queries import base_query, ordered
+    from sslterm.store.queries import list_query
 
     for bucket in (Bucket.ALL, Bucket.DAYS_30):
         query = ListQuery(search="shop1", sort=sort, bucket=bucket)
-        sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
+        sql, params = list_query(query, NOW).limit(20).sql()
         plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
         assert "SEARCH t1 USING INTEGER PRIMARY KEY" in plan and "certificate_fts" in plan, plan
 
 
 def test_the_owner_sort_walks_owners_by_name_without_sorting(filled):
-    from sslterm.store.queries import base_query, ordered
+    from sslterm.store.queries import list_query
 
     for bucket in Bucket:
         for descending in (False, True):
             query = ListQuery(bucket=bucket, sort="owner", descending=descending)
-            sql, params = ordered(base_query(query, NOW), query).limit(20).sql()
+            sql, params = list_query(query, NOW).limit(20).sql()
             plan = " ".join(str(row) for row in filled.db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
             assert "owner_name" in plan and "certificate_owner" in plan and "TEMP B-TREE" not in plan, (bucket, plan)
