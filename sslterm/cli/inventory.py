@@ -40,7 +40,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     )
     owner, now = args.owner or ctx.user, ctx.clock.now()
     if args.name:
-        found = [scan.pair(c) for c in list(scan.candidates())]
+        found = scan.read_all()
         if len(found) > 1:
             raise InputError(f"--name applies to one certificate, but {len(found)} were found")
         outcomes = import_many(ctx.store, found, owner=owner, now=now, name=args.name)

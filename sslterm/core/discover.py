@@ -222,6 +222,10 @@ class Scan:
             self._keys_by_spki.setdefault(public_key_fingerprint(key.public_key()), key)  # type: ignore[union-attr]
         self._pool = [x509.load_pem_x509_certificate(pem.encode()) for pem in self._ca_pems] + self._extra_chain
 
+    def read_all(self) -> list[Candidate]:
+        """Every leaf certificate with its key and chain, once every file is read."""
+        return [self.pair(c) for c in list(self.candidates())]
+
     def pair(self, candidate: Candidate) -> Candidate:
         """Give ``candidate`` the key and chain found anywhere in the scan."""
         if self._keys_by_spki is None:
@@ -241,8 +245,8 @@ def discover(
 ) -> Discovery:
     """Read every file under ``paths`` and group leaf certificates with their key and chain."""
     scan = Scan(paths, password, key_file, chain_file, workers)
-    found = list(scan.candidates())
-    return Discovery([scan.pair(c) for c in found], scan.rejections)
+    found = scan.read_all()
+    return Discovery(found, scan.rejections)
 
 
 def _strip_path(message: str, path: str) -> str:
