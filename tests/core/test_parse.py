@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from sslterm.core.errors import ParseError, PasswordError, SslTermError
-from sslterm.core.parse import MAX_INPUT_BYTES, read_bundle
+from sslterm.core.parse import MAX_INPUT_BYTES, read_bundle, read_input
 from tests.factories import make_chain, make_cert, pem, rsa_key
 
 ENC = serialization.Encoding
@@ -108,6 +108,29 @@ def test_certificate_request_pem(chain):
 def test_input_over_one_mebibyte_is_refused_before_parsing():
     with pytest.raises(ParseError, match="1 MiB"):
         read_bundle(b"A" * (MAX_INPUT_BYTES + 1))
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 200_000, MAX_INPUT_BYTES])
+def test_files_are_read_whole_up_to_one_mebibyte(tmp_path, size):
+    path = tmp_path / "input.pem"
+    data = bytes(i % 251 for i in range(size))
+    path.write_bytes(data)
+    assert read_input(path) == data
+    assert read_input(str(path)) == data
+
+
+def test_a_file_over_one_mebibyte_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "huge.pem"
+    path.write_bytes(b"A" * (MAX_INPUT_BYTES + 1))
+    with pytest.raises(ParseError, match=r"huge\.pem: more than 1 MiB"):
+        read_input(path)
+
+
+def test_an_unreadable_path_is_a_one_line_error(tmp_path):
+    with pytest.raises(ParseError, match="cannot read"):
+        read_input(tmp_path / "missing.pem")
+    with pytest.raises(ParseError, match="cannot read"):
+        read_input(tmp_path)  # a directory
 
 
 @pytest.mark.parametrize(
