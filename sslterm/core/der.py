@@ -54,12 +54,25 @@ def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
 
 
 def _children(data: bytes, start: int, end: int) -> list[tuple[int, int, int]]:
-    """(tag, content start, content end) of each element between ``start`` and ``end``."""
-    items = []
+    """(tag, content start, content end) of each element between ``start`` and ``end``.
+
+    The header is read inline rather than with :func:`_tlv`: this runs some fifteen
+    times a certificate, and the call cost a tenth of the whole reader.
+    """
+    items: list[tuple[int, int, int]] = []
+    append = items.append
     while start < end:
-        items.append(_tlv(data, start))
+        length = data[start + 1]
+        if length & 0x80:
+            count = length & 0x7F
+            if count == 0 or count > 4:
+                raise _Unusual("length form")
+            content = start + 2 + count
+            append((data[start], content, content + int.from_bytes(data[start + 2 : content], "big")))
+        else:
+            append((data[start], start + 2, start + 2 + length))
         start = items[-1][2]
-    if start != end:
+    if start != end:  # an element ran past its parent
         raise _Unusual("element overruns its parent")
     return items
 
@@ -156,17 +169,17 @@ def _read_name(data: bytes) -> tuple[str, list[str]]:
 
 
 def _time(tag: int, raw: bytes) -> datetime:
-    text = raw.decode("ascii", "replace")
-    if tag == _UTC_TIME and len(text) == 13 and text[-1] == "Z" and text[:-1].isdigit():
-        year = int(text[:2])
+    if tag == _UTC_TIME and len(raw) == 13 and raw[12] == 0x5A and raw[:12].isdigit():  # YYMMDDHHMMSSZ
+        year = int(raw[:2])
         year += 1900 if year >= 50 else 2000
-        rest = text[2:-1]
-    elif tag == _GENERALIZED_TIME and len(text) == 15 and text[-1] == "Z" and text[:-1].isdigit():
-        year, rest = int(text[:4]), text[4:-1]
+        at = 2
+    elif tag == _GENERALIZED_TIME and len(raw) == 15 and raw[14] == 0x5A and raw[:14].isdigit():  # YYYYMMDDHHMMSSZ
+        year, at = int(raw[:4]), 4
     else:
         raise _Unusual("time format")
     try:
-        return datetime(year, int(rest[0:2]), int(rest[2:4]), int(rest[4:6]), int(rest[6:8]), int(rest[8:10]), tzinfo=UTC)
+        return datetime(year, int(raw[at : at + 2]), int(raw[at + 2 : at + 4]), int(raw[at + 4 : at + 6]),
+                        int(raw[at + 6 : at + 8]), int(raw[at + 8 : at + 10]), tzinfo=UTC)
     except ValueError:
         raise _Unusual("time value") from None
 
