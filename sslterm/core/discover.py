@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -30,6 +30,7 @@ from sslterm.core.validate import order_chain
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".cert", ".der", ".key", ".p7b", ".p7c", ".pfx", ".p12", ".csr"}
 POOL_THRESHOLD = 2000  # files; below this a pool costs more to start than it saves
 POOL_CHUNK = 250
+STEAL_AFTER_S = 0.01  # a worker finishes a chunk in ~25 ms: wait this long for it before parsing one here
 
 
 @dataclass
@@ -113,7 +114,7 @@ def _looks_like_material(path: str, name: str) -> bool:
 def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
     """Read one file into PEM text and summaries (runs in a worker process for big imports)."""
     try:
-        data = read_input(Path(path))
+        data = read_input(path)
     except ParseError as exc:
         return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
     der = lone_certificate_der(data)
@@ -152,9 +153,9 @@ def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: in
 
     Results are yielded as they arrive, so the caller can store the first files
     while the workers are still reading the rest. The pool leaves one core to the
-    caller, which is busy storing: at 100k files on 2 cores, one worker imported
-    5.4k certificates/s where two (three processes on two cores) managed 3.9k/s.
-    ``workers=0`` parses in this process.
+    caller, which is busy storing; whenever the caller would wait for the next
+    chunk it parses one itself (see :func:`_shared`). ``workers=0`` parses in
+    this process.
     """
     count = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
     if count < 1 or len(files) < POOL_THRESHOLD:
@@ -163,8 +164,27 @@ def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: in
         return
     chunks = [files[i : i + POOL_CHUNK] for i in range(0, len(files), POOL_CHUNK)]
     with ProcessPoolExecutor(max_workers=count) as pool:
-        for part in pool.map(_parse_chunk, chunks, [password] * len(chunks)):
+        for part in _shared(pool, chunks, password):
             yield from part
+
+
+def _shared(pool: ProcessPoolExecutor, chunks: list[list[tuple[str, bool]]], password: bytes | None) -> Iterator[list[ParsedFile]]:
+    """Each chunk's results in order, the caller parsing from the back whenever the next is not ready.
+
+    A future no worker has started can be cancelled and its chunk parsed here
+    instead; taking the last one leaves the workers on the chunks needed next.
+    The caller first waits a little, so that when it is the slower side it does
+    not take work a worker was about to finish.
+    """
+    futures = [pool.submit(_parse_chunk, chunk, password) for chunk in chunks]
+    parsed_here: dict[int, list[ParsedFile]] = {}
+    last = len(futures) - 1
+    for index, future in enumerate(futures):
+        while index not in parsed_here and last > index and not wait([future], timeout=STEAL_AFTER_S).done:
+            if futures[last].cancel():
+                parsed_here[last] = _parse_chunk(chunks[last], password)
+            last -= 1
+        yield parsed_here.pop(index) if index in parsed_here else future.result()
 
 
 class Scan:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,35 @@ def test_an_interrupted_import_is_finished_by_running_it_again(tree, tmp_path, m
     assert state["split.example"][3] is not None and state["split.example"][4] == 1  # key and chain
     assert state["full.example"][3] is not None and state["full.example"][4] == 1
     store.close()
+
+
+def _hold(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+_parse_chunk = discovery._parse_chunk
+_parsed_here: list[str] = []  # a worker process appends to its own copy, never to this one
+
+
+def _recording_parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None) -> list[discovery.ParsedFile]:
+    _parsed_here.extend(path for path, _ in chunk)
+    return _parse_chunk(chunk, password)
+
+
+def test_the_caller_parses_chunks_from_the_back_while_the_workers_are_busy(tmp_path, monkeypatch):
+    files = []
+    for number in range(12):
+        path = tmp_path / f"{number:02}.pem"
+        path.write_bytes(pem(make_cert(f"host{number}.example.com", serial=number + 1).cert))
+        files.append((str(path), False))
+    chunks = [files[i : i + 2] for i in range(0, len(files), 2)]
+    _parsed_here.clear()
+    monkeypatch.setattr(discovery, "_parse_chunk", _recording_parse_chunk)
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        pool.submit(_hold, 0.5)  # the only worker is busy: every chunk it has not started is the caller's to take
+        results = [parsed for part in discovery._shared(pool, chunks, None) for parsed in part]
+
+    assert [r.path for r in results] == [path for path, _ in files]  # file order, whoever parsed what
+    assert [r.certificates[0][1].primary_name for r in results] == [f"host{n}.example.com" for n in range(12)]
+    assert _parsed_here[:2] == [path for path, _ in chunks[-1]]  # taken from the back: the last chunk first
+    assert set(_parsed_here) < {path for path, _ in files}  # the chunk queued for the worker stayed with it
