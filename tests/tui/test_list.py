@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
 from sslterm.tui.screens.cert_list import CertificateListScreen
@@ -157,6 +159,61 @@ async def test_paging_holds_only_a_screenful_and_matches_a_plain_query(store):
         await settle(pilot)
         assert table.selected.domain == everything[size + 2]
         assert "row" in str(app.screen.query_one("#status-line").render())
+
+
+async def test_paging_shows_rows_read_ahead_and_never_stale_ones(store, monkeypatch):
+    from sslterm.core.clock import FixedClock
+    from sslterm.tui.app import make_app
+
+    for i in range(120):
+        add(store, f"host{i:03d}.example", (i * 7) % 400 - 20, key=False, serial=i + 1)
+    app = make_app(store, FixedClock(NOW))
+    everything = [r.domain for r in store.list(ListQuery(), NOW)]
+    reads: list[int] = []
+    list_rows = store.list
+    inside = threading.local()
+
+    def reading(query, now, limit=None, offset=0, total=None):  # type: ignore[no-untyped-def]
+        if not getattr(inside, "depth", 0):
+            reads.append(offset)  # a window the screen asked for (not the store's own read from the end)
+        inside.depth = getattr(inside, "depth", 0) + 1
+        try:
+            return list_rows(query, now, limit=limit, offset=offset, total=total)
+        finally:
+            inside.depth -= 1
+
+    monkeypatch.setattr(store, "list", reading)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CertificateTable)
+        size = table.page_size
+        for _ in range(3):  # down: each window is the plain query's, whether fetched or read ahead
+            await pilot.press("pagedown")
+            await settle(pilot)
+            assert visible(app) == everything[table.window_start : table.window_start + size]
+        reads.clear()
+        await pilot.press("pagedown")
+        await settle(pilot)
+        start = table.window_start
+        assert visible(app) == everything[start : start + size]
+        assert reads == [start + size]  # shown from the rows read ahead; only the next window was read
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert visible(app) == everything[table.window_start : table.window_start + size]
+
+        # Rows read ahead are dropped on reload: a certificate deleted meanwhile never comes back.
+        await pilot.press("pagedown")
+        await settle(pilot)
+        doomed = everything[table.window_start + size]  # the first row read ahead
+        record = store.resolve(doomed)
+        store.delete(record.id, NOW)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        now_listed = [r.domain for r in list_rows(ListQuery(), NOW)]
+        assert doomed not in visible(app)
+        assert visible(app) == now_listed[table.window_start : table.window_start + size]
 
 
 async def test_empty_inventory_says_how_to_add_and_loads_demo_data(app, store):

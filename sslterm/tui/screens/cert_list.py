@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,7 @@ from sslterm.tui.widgets.filter_bar import ORDER, FilterBar
 
 SORT_CYCLE = ["urgency", "domain", "name", "owner", "type", "created_at", "updated_at"]
 SEARCH_DEBOUNCE = 0.02  # short: an indexed search costs milliseconds, and typing feels live
+READ_AHEAD_TTL_S = 10.0  # rows read ahead are shown for this long; after that paging reads afresh
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,31 @@ class Page:
     cursor: int
     now: datetime
     total: int  # exact when the counts are known, else a lower bound that lets paging go on
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A run of rows around the window on screen, read while it was shown.
+
+    Holds the window and the rows beyond it in the direction of travel, so the
+    next page-down, page-up or arrow past the edge paints without a query.
+    """
+
+    query: ListQuery
+    offset: int
+    rows: list[CertificateRecord]
+    now: datetime
+    read_at: float  # time.monotonic()
+    loads: int  # the screen's reload count when the read began
+
+    def window(self, query: ListQuery, offset: int, limit: int, total: int) -> list[CertificateRecord] | None:
+        """Rows ``offset`` to ``offset + limit`` (fewer at the end of the list), if all are held."""
+        end = min(offset + limit, total)
+        if query != self.query or offset < self.offset or end > self.offset + len(self.rows) or end <= offset:
+            return None
+        if time.monotonic() - self.read_at > READ_AHEAD_TTL_S:
+            return None
+        return self.rows[offset - self.offset : end - self.offset]
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,8 @@ class CertificateListScreen(SslTermScreen):
         self.page: Page | None = None
         self.counts: Counts | None = None
         self._debounce: Timer | None = None
+        self._ahead: Ahead | None = None
+        self._loads = 0  # counts reloads: rows read ahead before the latest one are stale
         self.last_check: str = ""
 
     def compose(self) -> ComposeResult:
@@ -110,6 +139,7 @@ class CertificateListScreen(SslTermScreen):
         # Before the first layout the table has no height yet: ask for a terminal's worth
         # of rows, which show_page trims to the table once it is laid out.
         query = self.query_state
+        self._ahead, self._loads = None, self._loads + 1  # the data, the query or the time moved on
         size = self.table.page_size if self.table.size.height else max(1, self.app.size.height)
         offset = max(0, cursor - size + 1) if cursor >= size else 0
         self._fetch(query, offset, size, cursor, recount)
@@ -118,13 +148,14 @@ class CertificateListScreen(SslTermScreen):
         counts = self.counts
         return counts if counts is not None and (counts.search, counts.owner) == (query.search, query.owner) else None
 
-    def _fetch(self, query: ListQuery, offset: int, limit: int, cursor: int, recount: bool = False) -> None:
+    def _fetch(self, query: ListQuery, offset: int, limit: int, cursor: int, recount: bool = False, ahead: int = 0) -> None:
         """Fetch a window in a worker: the rows are shown first, the counts follow.
 
         Counting a broad search over a large inventory costs more than the page
-        itself, so the list repaints as soon as its rows arrive.
+        itself, so the list repaints as soon as its rows arrive. With ``ahead``
+        (+1 paging down, -1 up) the next window in that direction is read last.
         """
-        store, now = self.services.store, self.services.now()
+        store, now, loads = self.services.store, self.services.now(), self._loads
         known = None if recount else self._known_counts(query)
 
         def work() -> Counts | None:
@@ -148,9 +179,32 @@ class CertificateListScreen(SslTermScreen):
                 total = start + len(rows) + (1 if len(rows) == limit else 0)
             page = Page(query, start, rows, min(cursor, max(total - 1, 0)), now, total)
             self.app.call_from_thread(self._show, page)
-            return None if known is not None else self._count(store, query, now)
+            counts = None if known is not None else self._count(store, query, now)
+            if ahead and known is not None:
+                self.app.call_from_thread(self._read_ahead_later, page, limit, ahead, loads)
+            return counts
 
         self.job("list-page", work, lambda counts: self._show_counts(counts) if counts is not None else None)
+
+    def _read_ahead_later(self, page: Page, limit: int, direction: int, loads: int) -> None:
+        """Once ``page`` is painted, read the next window in ``direction`` (a worker's query slows the paint)."""
+        store = self.services.store
+        self.call_after_refresh(self.job, "list-ahead", lambda: self._read_ahead(store, page, limit, direction, loads))
+
+    def _read_ahead(self, store, page: Page, limit: int, direction: int, loads: int) -> None:  # type: ignore[no-untyped-def]
+        """In a worker: read the window past ``page`` in ``direction`` and keep it with ``page``'s rows."""
+        if direction > 0:
+            rows = store.list(page.query, page.now, limit=limit, offset=page.offset + len(page.rows), total=page.total)
+            ahead = Ahead(page.query, page.offset, page.rows + rows, page.now, time.monotonic(), loads)
+        else:
+            start = max(0, page.offset - limit)
+            rows = store.list(page.query, page.now, limit=page.offset - start, offset=start, total=page.total)
+            ahead = Ahead(page.query, start, rows + page.rows, page.now, time.monotonic(), loads)
+        self.app.call_from_thread(self._keep_ahead, ahead)
+
+    def _keep_ahead(self, ahead: Ahead) -> None:
+        if ahead.query == self.query_state and ahead.loads == self._loads:
+            self._ahead = ahead
 
     @staticmethod
     def _count(store, query: ListQuery, now: datetime) -> Counts:  # type: ignore[no-untyped-def]
@@ -212,7 +266,19 @@ class CertificateListScreen(SslTermScreen):
 
     @on(CertificateTable.PageRequested)
     def _page_requested(self, event: CertificateTable.PageRequested) -> None:
-        self._fetch(self.query_state, event.offset, event.limit, event.cursor)
+        """Show the window from the rows read ahead when they hold it, else fetch it; then read on."""
+        query, known = self.query_state, self._known_counts(self.query_state)
+        direction = 1 if self.page is None or event.offset >= self.page.offset else -1
+        ahead = self._ahead
+        if known is not None and ahead is not None:
+            total = known.counts[query.bucket]
+            rows = ahead.window(query, event.offset, event.limit, total)
+            if rows is not None:
+                page = Page(query, event.offset, rows, min(event.cursor, max(total - 1, 0)), ahead.now, total)
+                self._show(page)
+                self._read_ahead_later(page, event.limit, direction, self._loads)
+                return
+        self._fetch(query, event.offset, event.limit, event.cursor, ahead=direction)
 
     @on(CertificateTable.CursorMoved)
     def _cursor_moved(self) -> None:
