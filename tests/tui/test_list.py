@@ -216,6 +216,48 @@ async def test_paging_shows_rows_read_ahead_and_never_stale_ones(store, monkeypa
         assert visible(app) == now_listed[table.window_start : table.window_start + size]
 
 
+async def test_a_page_asked_for_while_it_is_being_read_ahead_waits_for_that_read(store, monkeypatch):
+    from sslterm.core.clock import FixedClock
+    from sslterm.tui.app import make_app
+
+    for i in range(120):
+        add(store, f"host{i:03d}.example", (i * 7) % 400 - 20, key=False, serial=i + 1)
+    app = make_app(store, FixedClock(NOW))
+    everything = [r.domain for r in store.list(ListQuery(), NOW)]
+    reads: list[int] = []
+    held = threading.Event()
+    list_rows = store.list
+
+    def reading(query, now, limit=None, offset=0, total=None):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is not threading.main_thread() and total is not None:
+            reads.append(offset)
+            held.wait(10)  # every read of the screen's waits until the test lets it go
+        return list_rows(query, now, limit=limit, offset=offset, total=total)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CertificateTable)
+        size = table.page_size
+        monkeypatch.setattr(store, "list", reading)
+        await pilot.press("pagedown")  # fetched: the page, then the window after it is read ahead
+        held.set()
+        await settle(pilot)
+        first = table.window_start
+        held.clear()
+        reads.clear()
+        await pilot.press("pagedown")  # from the rows read ahead; the next read starts and is held
+        await pilot.pause(0.1)
+        assert table.window_start == first + size
+        await pilot.press("pagedown")  # the held read will bring this window: no second query for it
+        await pilot.pause(0.1)
+        assert table.window_start == first + size and reads == [first + 2 * size]
+        held.set()
+        await settle(pilot)
+        assert table.window_start == first + 2 * size
+        assert visible(app) == everything[first + 2 * size : first + 3 * size]
+        assert reads == [first + 2 * size, first + 3 * size]  # the held read, then the one after
+
+
 async def test_empty_inventory_says_how_to_add_and_loads_demo_data(app, store):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -14,14 +14,15 @@ from sslterm.core.errors import SslTermError
 from sslterm.tui.services import Services
 
 
-def run_job(node: Any, name: str, work: Callable[[], Any], done: Callable[[Any], None] | None = None) -> Worker[Any]:
+def run_job(node: Any, name: str, work: Callable[[], Any], done: Callable[[Any], None] | None = None, exclusive: bool = True) -> Worker[Any]:
     """Run blocking ``work`` in a thread; call ``done(result)`` back on the UI thread.
 
-    Jobs of one name are exclusive (a newer one cancels the older); failures
-    are shown by the App's single ``Worker.StateChanged`` handler.
+    Jobs of one name are exclusive (a newer one cancels the older) unless
+    ``exclusive`` is False; failures are shown by the App's single
+    ``Worker.StateChanged`` handler.
     """
     callbacks = node.__dict__.setdefault("_job_callbacks", {})
-    worker = node.run_worker(work, name=name, group=name, thread=True, exclusive=True, exit_on_error=False)
+    worker = node.run_worker(work, name=name, group=name, thread=True, exclusive=exclusive, exit_on_error=False)
     callbacks[worker] = done
     return worker
 
@@ -65,8 +66,8 @@ class SslTermScreen(Screen[Any]):
         super().__init__()
         self.services = services
 
-    def job(self, name: str, work: Callable[[], Any], done: Callable[[Any], None] | None = None) -> Worker[Any]:
-        return run_job(self, name, work, done)
+    def job(self, name: str, work: Callable[[], Any], done: Callable[[Any], None] | None = None, exclusive: bool = True) -> Worker[Any]:
+        return run_job(self, name, work, done, exclusive)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         job_finished(self, event)

@@ -66,6 +66,19 @@ class Ahead:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A read ahead under way: rows ``start`` to ``end`` of ``query``."""
+
+    query: ListQuery
+    start: int
+    end: int
+    loads: int
+
+    def holds(self, query: ListQuery, offset: int, limit: int, total: int, loads: int) -> bool:
+        return (query, loads) == (self.query, self.loads) and self.start <= offset < min(offset + limit, total) <= self.end
+
+
+@dataclass(frozen=True)
 class Counts:
     """Per-bucket counts for a search and owner (they do not depend on the bucket shown)."""
 
@@ -116,6 +129,8 @@ class CertificateListScreen(SslTermScreen):
         self.counts: Counts | None = None
         self._debounce: Timer | None = None
         self._ahead: Ahead | None = None
+        self._reading: Reading | None = None
+        self._waiting: CertificateTable.PageRequested | None = None  # a page the read under way will hold
         self._loads = 0  # counts reloads: rows read ahead before the latest one are stale
         self.last_check: str = ""
 
@@ -140,6 +155,7 @@ class CertificateListScreen(SslTermScreen):
         # of rows, which show_page trims to the table once it is laid out.
         query = self.query_state
         self._ahead, self._loads = None, self._loads + 1  # the data, the query or the time moved on
+        self._reading = self._waiting = None
         size = self.table.page_size if self.table.size.height else max(1, self.app.size.height)
         offset = max(0, cursor - size + 1) if cursor >= size else 0
         self._fetch(query, offset, size, cursor, recount)
@@ -188,23 +204,38 @@ class CertificateListScreen(SslTermScreen):
 
     def _read_ahead_later(self, page: Page, limit: int, direction: int, loads: int) -> None:
         """Once ``page`` is painted, read the next window in ``direction`` (a worker's query slows the paint)."""
-        store = self.services.store
-        self.call_after_refresh(self.job, "list-ahead", lambda: self._read_ahead(store, page, limit, direction, loads))
-
-    def _read_ahead(self, store, page: Page, limit: int, direction: int, loads: int) -> None:  # type: ignore[no-untyped-def]
-        """In a worker: read the window past ``page`` in ``direction`` and keep it with ``page``'s rows."""
         if direction > 0:
-            rows = store.list(page.query, page.now, limit=limit, offset=page.offset + len(page.rows), total=page.total)
-            ahead = Ahead(page.query, page.offset, page.rows + rows, page.now, time.monotonic(), loads)
+            start, end = page.offset, min(page.offset + len(page.rows) + limit, page.total)
         else:
-            start = max(0, page.offset - limit)
-            rows = store.list(page.query, page.now, limit=page.offset - start, offset=start, total=page.total)
-            ahead = Ahead(page.query, start, rows + page.rows, page.now, time.monotonic(), loads)
-        self.app.call_from_thread(self._keep_ahead, ahead)
+            start, end = max(0, page.offset - limit), page.offset + len(page.rows)
+        if start == page.offset and end <= page.offset + len(page.rows):
+            return  # at the end the list is going towards: nothing more to read
+        reading = self._reading = Reading(page.query, start, end, loads)
+        store = self.services.store
+        # Not exclusive: the read that hands over a waiting page is still running when it starts the next.
+        self.call_after_refresh(self.job, "list-ahead", lambda: self._read_ahead(store, page, reading), None, False)
 
-    def _keep_ahead(self, ahead: Ahead) -> None:
-        if ahead.query == self.query_state and ahead.loads == self._loads:
+    def _read_ahead(self, store, page: Page, reading: Reading) -> None:  # type: ignore[no-untyped-def]
+        """In a worker: read ``reading``'s rows around ``page``; whatever happens, hand over the result."""
+        ahead = None
+        try:
+            if reading.start == page.offset:  # down: the window after the page
+                after = page.offset + len(page.rows)
+                rows = page.rows + store.list(page.query, page.now, limit=reading.end - after, offset=after, total=page.total)
+            else:  # up: the window before it
+                rows = store.list(page.query, page.now, limit=page.offset - reading.start, offset=reading.start, total=page.total) + page.rows
+            ahead = Ahead(page.query, reading.start, rows, page.now, time.monotonic(), reading.loads)
+        finally:
+            self.app.call_from_thread(self._keep_ahead, reading, ahead)
+
+    def _keep_ahead(self, reading: Reading, ahead: Ahead | None) -> None:
+        if ahead is not None and ahead.query == self.query_state and ahead.loads == self._loads:
             self._ahead = ahead
+        if self._reading is reading:
+            self._reading = None
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None:  # a page was asked for while this read was under way
+                self._page_requested(waiting)
 
     @staticmethod
     def _count(store, query: ListQuery, now: datetime) -> Counts:  # type: ignore[no-untyped-def]
@@ -269,14 +300,18 @@ class CertificateListScreen(SslTermScreen):
         """Show the window from the rows read ahead when they hold it, else fetch it; then read on."""
         query, known = self.query_state, self._known_counts(self.query_state)
         direction = 1 if self.page is None or event.offset >= self.page.offset else -1
-        ahead = self._ahead
-        if known is not None and ahead is not None:
+        self._waiting = None
+        if known is not None:
             total = known.counts[query.bucket]
-            rows = ahead.window(query, event.offset, event.limit, total)
-            if rows is not None:
+            ahead = self._ahead
+            if ahead is not None and (rows := ahead.window(query, event.offset, event.limit, total)) is not None:
                 page = Page(query, event.offset, rows, min(event.cursor, max(total - 1, 0)), ahead.now, total)
                 self._show(page)
                 self._read_ahead_later(page, event.limit, direction, self._loads)
+                return
+            reading = self._reading
+            if reading is not None and reading.holds(query, event.offset, event.limit, total, self._loads):
+                self._waiting = event  # a key held down: the read under way brings this window
                 return
         self._fetch(query, event.offset, event.limit, event.cursor, ahead=direction)
 
