@@ -15,6 +15,7 @@ process (benchmarks/tui_probe.py).
 
 from __future__ import annotations
 
+import compileall
 import json
 import os
 import random
@@ -112,16 +113,36 @@ def run(count: int) -> dict[str, object]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def cpu_check_ms() -> float:
+    """A fixed pure-Python loop, best of five: this machine's speed drifts by a third within
+    minutes, so each row is printed with it (lower is faster) to tell the code from the machine."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
 def main() -> int:
     sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "10000,100000,500000").split(",")]
+    # Time the app as installed: pip compiles bytecode when it installs a package, but an
+    # editable checkout under PYTHONDONTWRITEBYTECODE=1 (as on the bench machine) would compile
+    # every sslterm module from source at each start, ~40 ms of every first paint.
+    import sslterm
+
+    compileall.compile_dir(Path(sslterm.__file__).parent, quiet=1)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
-    header = f"{'N':>8} {'import/s':>9} {'list30d':>8} {'paint':>7} {'search95':>9} {'filter95':>9} {'pgdn95':>7} {'counts95':>9} {'RSS':>8}"
+    header = f"{'N':>8} {'import/s':>9} {'list30d':>8} {'paint':>7} {'search95':>9} {'filter95':>9} {'pgdn95':>7} {'counts95':>9} {'RSS':>8} {'cpu-check':>10}"
     print(header)
     for count in sizes:
         r = run(count)
+        r["cpu_check_ms"] = cpu_check_ms()
         print(f"{r['n']:>8,} {r['import_per_s']:>9,.0f} {r['list_30d_json_s']:>7.2f}s {r['first_paint_s']:>6.2f}s "
               f"{r['search_p95_ms']:>7.1f}ms {r['filter_p95_ms']:>7.1f}ms {r['page_down_p95_ms']:>5.1f}ms {r['counts_p95_ms']:>7.1f}ms "
-              f"{r['rss_mib']:>6.0f}MiB", flush=True)
+              f"{r['rss_mib']:>6.0f}MiB {r['cpu_check_ms']:>8.0f}ms", flush=True)
         print("  " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}), flush=True)
     return 0
 
