@@ -179,12 +179,16 @@ def _shared(pool: ProcessPoolExecutor, chunks: list[list[tuple[str, bool]]], pas
     futures = [pool.submit(_parse_chunk, chunk, password) for chunk in chunks]
     parsed_here: dict[int, list[ParsedFile]] = {}
     last = len(futures) - 1
-    for index, future in enumerate(futures):
-        while index not in parsed_here and last > index and not wait([future], timeout=STEAL_AFTER_S).done:
-            if futures[last].cancel():
-                parsed_here[last] = _parse_chunk(chunks[last], password)
-            last -= 1
-        yield parsed_here.pop(index) if index in parsed_here else future.result()
+    try:
+        for index, future in enumerate(futures):
+            while index not in parsed_here and last > index and not wait([future], timeout=STEAL_AFTER_S).done:
+                if futures[last].cancel():
+                    parsed_here[last] = _parse_chunk(chunks[last], password)
+                last -= 1
+            yield parsed_here.pop(index) if index in parsed_here else future.result()
+    finally:  # stopped early (Ctrl-C, an error while storing): leave the rest unread, as Executor.map does
+        for future in futures:
+            future.cancel()
 
 
 class Scan:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -157,3 +157,29 @@ def test_the_caller_parses_chunks_from_the_back_while_the_workers_are_busy(tmp_p
     assert [r.certificates[0][1].primary_name for r in results] == [f"host{n}.example.com" for n in range(12)]
     assert _parsed_here[:2] == [path for path, _ in chunks[-1]]  # taken from the back: the last chunk first
     assert set(_parsed_here) < {path for path, _ in files}  # the chunk queued for the worker stayed with it
+
+
+def _slow_parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None) -> list[discovery.ParsedFile]:
+    time.sleep(0.2)
+    return _parse_chunk(chunk, password)
+
+
+def test_a_stream_stopped_early_leaves_the_chunks_no_worker_started_unread(tmp_path, monkeypatch):
+    path = tmp_path / "one.pem"
+    path.write_bytes(pem(make_cert("one.example.com").cert))
+    chunks = [[(str(path), False)] for _ in range(10)]
+    monkeypatch.setattr(discovery, "STEAL_AFTER_S", 5.0)  # the caller waits rather than parsing chunks itself
+    monkeypatch.setattr(discovery, "_parse_chunk", _slow_parse_chunk)  # 0.2 s a chunk: the worker never races ahead
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        submitted: list[Future[object]] = []
+        submit = pool.submit
+
+        def recording_submit(*args):  # type: ignore[no-untyped-def]
+            submitted.append(submit(*args))
+            return submitted[-1]
+
+        monkeypatch.setattr(pool, "submit", recording_submit)
+        stream = discovery._shared(pool, chunks, None)
+        assert [r.path for r in next(stream)] == [str(path)]
+        stream.close()  # as when storing fails or the user presses Ctrl-C
+        assert sum(f.cancelled() for f in submitted) >= len(chunks) - 4  # not the one read, the one running, two queued
