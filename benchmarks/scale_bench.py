@@ -100,7 +100,8 @@ def run(count: int) -> dict[str, object]:
         shape_store(db)
         list_times = [sslterm(db, "list", "--status", "30d", "--format", "json")[0] for _ in range(3)]
         rows = len(json.loads(sslterm(db, "list", "--status", "30d", "--format", "json")[1].stdout))
-        probe = subprocess.run([sys.executable, str(HERE / "tui_probe.py"), str(db)], capture_output=True, text=True)
+        launched = {**os.environ, "SSLTERM_BENCH_LAUNCHED": repr(time.time())}
+        probe = subprocess.run([sys.executable, str(HERE / "tui_probe.py"), str(db)], capture_output=True, text=True, env=launched)
         if probe.returncode != 0:
             raise RuntimeError(probe.stderr)
         tui = json.loads(probe.stdout.strip().splitlines()[-1])
