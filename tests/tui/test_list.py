@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
 from sslterm.tui.screens.cert_list import CertificateListScreen
@@ -128,14 +130,19 @@ async def test_sort_keys_and_header_click(app, inventory):
         assert visible(app) == sorted(inventory, reverse=True)
 
 
-async def test_paging_holds_only_a_screenful_and_matches_a_plain_query(store):
+@pytest.fixture
+def long_list(store):
+    """An app over 120 certificates (several screenfuls), and their domains in list order."""
     from sslterm.core.clock import FixedClock
     from sslterm.tui.app import make_app
 
     for i in range(120):
         add(store, f"host{i:03d}.example", (i * 7) % 400 - 20, key=False, serial=i + 1)
-    app = make_app(store, FixedClock(NOW))
-    everything = [r.domain for r in store.list(ListQuery(), NOW)]
+    return make_app(store, FixedClock(NOW)), [r.domain for r in store.list(ListQuery(), NOW)]
+
+
+async def test_paging_holds_only_a_screenful_and_matches_a_plain_query(long_list):
+    app, everything = long_list
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.query_one(CertificateTable)
@@ -161,14 +168,8 @@ async def test_paging_holds_only_a_screenful_and_matches_a_plain_query(store):
         assert "row" in str(app.screen.query_one("#status-line").render())
 
 
-async def test_paging_shows_rows_read_ahead_and_never_stale_ones(store, monkeypatch):
-    from sslterm.core.clock import FixedClock
-    from sslterm.tui.app import make_app
-
-    for i in range(120):
-        add(store, f"host{i:03d}.example", (i * 7) % 400 - 20, key=False, serial=i + 1)
-    app = make_app(store, FixedClock(NOW))
-    everything = [r.domain for r in store.list(ListQuery(), NOW)]
+async def test_paging_shows_rows_read_ahead_and_never_stale_ones(store, long_list, monkeypatch):
+    app, everything = long_list
     reads: list[int] = []
     list_rows = store.list
     inside = threading.local()
@@ -216,14 +217,8 @@ async def test_paging_shows_rows_read_ahead_and_never_stale_ones(store, monkeypa
         assert visible(app) == now_listed[table.window_start : table.window_start + size]
 
 
-async def test_a_page_asked_for_while_it_is_being_read_ahead_waits_for_that_read(store, monkeypatch):
-    from sslterm.core.clock import FixedClock
-    from sslterm.tui.app import make_app
-
-    for i in range(120):
-        add(store, f"host{i:03d}.example", (i * 7) % 400 - 20, key=False, serial=i + 1)
-    app = make_app(store, FixedClock(NOW))
-    everything = [r.domain for r in store.list(ListQuery(), NOW)]
+async def test_a_page_asked_for_while_it_is_being_read_ahead_waits_for_that_read(store, long_list, monkeypatch):
+    app, everything = long_list
     reads: list[int] = []
     held = threading.Event()
     list_rows = store.list
