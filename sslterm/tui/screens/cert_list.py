@@ -8,12 +8,12 @@ from datetime import datetime
 
 from rich.text import Text
 from textual import getters, on
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from sslterm.core.errors import Abandoned
 from sslterm.core.records import CertificateRecord
