@@ -9,8 +9,10 @@ directory per owner), imports the whole tree with one ``sslterm import`` (the
 figure is certificates per second of that run, process start-up included),
 gives the store its five owners, a realistic mix of types and some archived
 history, then times
-``sslterm list --status 30d --format json`` and measures the TUI in a fresh
-process (benchmarks/tui_probe.py).
+``sslterm list --status 30d --format json``, measures the TUI in a fresh
+process (benchmarks/tui_probe.py), and last the UI event loop's largest stall
+while background work runs (benchmarks/stall_probe.py: key generation, storing
+a certificate, probes, a renewal pass over the store, an import beside it).
 """
 
 from __future__ import annotations
@@ -105,8 +107,13 @@ def run(count: int) -> dict[str, object]:
         if probe.returncode != 0:
             raise RuntimeError(probe.stderr)
         tui = json.loads(probe.stdout.strip().splitlines()[-1])
+        size = db.stat().st_size / 2**20
+        stalls = subprocess.run([sys.executable, str(HERE / "stall_probe.py"), str(db)], capture_output=True, text=True)  # last: it changes the store
+        if stalls.returncode != 0:
+            raise RuntimeError(stalls.stderr)
+        stall = json.loads(stalls.stdout.strip().splitlines()[-1])
         return {"n": count, "generate_s": gen, "import_per_s": count / imported, "list_30d_json_s": min(list_times),
-                "list_30d_rows": rows, "db_mib": db.stat().st_size / 2**20, **tui}
+                "list_30d_rows": rows, "db_mib": size, **tui, "stall": stall}
     finally:
         if os.environ.get("SSLTERM_BENCH_KEEP"):
             print(f"  kept {tmp}", flush=True)
@@ -144,6 +151,8 @@ def main() -> int:
         print(f"{r['n']:>8,} {r['import_per_s']:>9,.0f} {r['list_30d_json_s']:>7.2f}s {r['first_paint_s']:>6.2f}s "
               f"{r['search_p95_ms']:>7.1f}ms {r['filter_p95_ms']:>7.1f}ms {r['page_down_p95_ms']:>5.1f}ms {r['counts_p95_ms']:>7.1f}ms "
               f"{r['rss_mib']:>6.0f}MiB {r['cpu_check_ms']:>8.0f}ms", flush=True)
+        print("  UI loop stall (max lag) while background work runs: "
+              + ", ".join(f"{job} {s['max_lag_ms']:.1f}ms ({s['seconds']:.1f}s)" for job, s in r["stall"].items()), flush=True)
         print("  " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}), flush=True)
     return 0
 

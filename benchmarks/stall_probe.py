@@ -1,0 +1,148 @@
+"""Measure how long background work holds up the TUI's event loop, on an existing database.
+
+Usage: python benchmarks/stall_probe.py DB  (prints one JSON line)
+Run by scale_bench.py after tui_probe.py, on the same store; it changes the store
+(renewals, an import beside it), so it runs last.
+
+The app runs as in production (Textual's test pilot only supplies the terminal).
+A 5 ms ticker on the app's own event loop records its largest lateness while each
+job runs the way the TUI runs it: in a thread worker (``run_job``), so the loop
+only ever waits for the GIL.
+
+- keygen: an RSA-4096 key, as the wizard's Create makes one (three in a row).
+- create: an existing certificate with its key and chain stored, as the wizard's
+  Create stores one (twenty in a row).
+- probes: a checker pass that probes 200 TLS servers on 127.0.0.1.
+- renewal: a checker pass that renews everything due in the store (the bench's
+  self-signed certificates near expiry, and its "auto" ones, which fail: they
+  have no ACME settings).
+- import: ``sslterm import`` of 5,000 PEM files into the same database, in its
+  own process beside the TUI, as an operator would run it.
+- idle: the loop with nothing running, for comparison.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from probe_bench import ticker, write_cert  # noqa: E402
+from scale_bench import write_pems  # noqa: E402
+
+from sslterm.checker.run import CheckOptions, check_pass  # noqa: E402
+from sslterm.core.clock import SystemClock  # noqa: E402
+from sslterm.core.generate import generate_key  # noqa: E402
+from sslterm.store import Store  # noqa: E402
+from sslterm.store.checks import CheckStore  # noqa: E402
+from sslterm.tui.app import make_app  # noqa: E402
+from sslterm.tui.screens.base import run_job  # noqa: E402
+
+ENDPOINTS = 200
+IMPORT_FILES = 5000
+
+
+def leaves_with_chain(count: int) -> tuple[list[tuple[x509.Certificate, ec.EllipticCurvePrivateKey]], x509.Certificate]:
+    """``count`` leaf certificates with their keys, issued by one intermediate (the chain)."""
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Stall Bench CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key()).serial_number(1)
+          .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=3650))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), True).sign(ca_key, hashes.SHA256()))
+    leaves = []
+    for i in range(count):
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = f"stall{i}.bench.example"
+        leaf = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])).issuer_name(ca_name)
+                .public_key(key.public_key()).serial_number(i + 2).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=90))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), False).sign(ca_key, hashes.SHA256()))
+        leaves.append((leaf, key))
+    return leaves, ca
+
+
+async def lag_while(app: Any, jobs: list[Callable[[], Any]]) -> dict[str, float]:
+    """Largest lateness of the loop's ticker while ``jobs`` run one after another as TUI jobs."""
+    stop = asyncio.Event()
+    tick = asyncio.create_task(ticker(stop))
+    await asyncio.sleep(0.05)
+    start = time.perf_counter()
+    for work in jobs:
+        worker = run_job(app.screen, "stall-bench", work)
+        while not worker.is_finished:
+            await asyncio.sleep(0.005)
+        if worker.error is not None:
+            raise worker.error
+    elapsed = time.perf_counter() - start
+    stop.set()
+    return {"max_lag_ms": await tick * 1000, "seconds": elapsed}
+
+
+async def lag_beside(process: subprocess.Popen[bytes]) -> dict[str, float]:
+    """Largest lateness of the loop's ticker while another process runs."""
+    stop = asyncio.Event()
+    tick = asyncio.create_task(ticker(stop))
+    start = time.perf_counter()
+    while process.poll() is None:
+        await asyncio.sleep(0.01)
+    elapsed = time.perf_counter() - start
+    stop.set()
+    if process.returncode not in (0, 1):
+        raise RuntimeError(f"sslterm import exited with {process.returncode}")
+    return {"max_lag_ms": await tick * 1000, "seconds": elapsed}
+
+
+async def measure(db: Path, tmp: Path) -> dict[str, object]:
+    chain_file, key_file = write_cert(tmp)
+    servers = subprocess.Popen([sys.executable, str(HERE / "tls_servers.py"), str(chain_file), str(key_file), str(ENDPOINTS)],
+                               stdout=subprocess.PIPE, text=True)
+    write_pems(tmp / "import", IMPORT_FILES)
+    leaves, ca = leaves_with_chain(20)
+    store = Store.open(db, user="bench")
+    try:
+        ports = [int(p) for p in (servers.stdout.readline() if servers.stdout else "").split()[1:]]
+        now = SystemClock().now()
+        checks = CheckStore(store)
+        for i, port in enumerate(ports):
+            checks.add_endpoint(f"stall{i}.probe.example", "127.0.0.1", port, "bench.example", now)
+        app = make_app(store, SystemClock())
+        result: dict[str, object] = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(1.0)  # first paint and the list's first page
+            result["idle"] = await lag_while(app, [lambda: time.sleep(1.0)])
+            result["keygen"] = await lag_while(app, [lambda: generate_key("rsa4096")] * 3)
+            result["create"] = await lag_while(app, [
+                (lambda leaf=leaf, key=key: store.add_certificate(leaf, [ca], key, type="existing", owner="bench", now=SystemClock().now()))
+                for leaf, key in leaves])
+            probe_only = CheckOptions(renew=False, trust_roots=())
+            result["probes"] = await lag_while(app, [lambda: asyncio.run(check_pass(store, SystemClock().now(), probe_only))])
+            renew_only = CheckOptions(probe=False)
+            result["renewal"] = await lag_while(app, [lambda: asyncio.run(check_pass(store, SystemClock().now(), renew_only))])
+            importer = subprocess.Popen([sys.executable, "-m", "sslterm", "--db", str(db), "import", str(tmp / "import"), "--owner", "bench"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            result["import"] = await lag_beside(importer)
+        return result
+    finally:
+        servers.kill()
+        servers.wait()
+        store.close()
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory(prefix="sslterm-stall-") as directory:
+        print(json.dumps(asyncio.run(measure(Path(sys.argv[1]), Path(directory)))))
