@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import gc
 import itertools
-import json
+from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Iterator, Protocol
@@ -214,7 +214,7 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         rows.append((
             cert_id, uid, name or s.primary_name, domain, owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
             at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
-            json.dumps(s.hostnames), search, item.pem, "".join(_pem(c) for c in item.chain), blob,
+            _json_strings(s.hostnames), search, item.pem, "".join(_pem(c) for c in item.chain), blob,
         ))
         name_rows += [(cert_id, n) for n in names]
         search_rows.append((cert_id, search))
@@ -233,6 +233,11 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
     cursor.executemany('INSERT INTO event (at, kind, certificate_id, domain, "user", detail) VALUES (?, ?, ?, ?, ?, ?)', event_rows)
     for cert_id, (index, item, s, _) in enumerate(fresh, start=first_id):
         outcomes[index] = BulkOutcome(item, "imported", cert_id, s.primary_name.lower(), item.key is not None)
+
+
+def _json_strings(values: tuple[str, ...]) -> str:
+    """``json.dumps(list(values))`` for strings, without the encoder's per-call setup (~3 us a certificate)."""
+    return "[" + ", ".join(map(encode_basestring_ascii, values)) + "]"
 
 
 def _serve_primaries(store: Store, primaries: dict[str, int], at: int, event_rows: list[tuple[object, ...]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -40,6 +41,9 @@ def tree(tmp_path: Path) -> dict[str, object]:
     (late / "present.key").write_bytes(present.key_pem)
     requested = make_cert("requested.example")
     (early / "requested.pem").write_bytes(requested.pem)
+    idn = make_cert("xn--bcher-kva.example", sans=[x509.DNSName("xn--bcher-kva.example"), x509.DNSName("*.Shop.Example"),
+                                                   x509.IPAddress(ipaddress.ip_address("192.0.2.7")), x509.IPAddress(ipaddress.ip_address("2001:db8::1"))])
+    (early / "idn.pem").write_bytes(idn.pem)  # search forms in Unicode, IP addresses in the JSON of names
     many = [make_cert(f"host{i}.example", serial=5000 + i) for i in range(30)]
     for i, issued in enumerate(many):
         (early / f"host{i:02}.pem").write_bytes(issued.pem)
@@ -57,15 +61,15 @@ def _prepare(store: Store, tree: dict[str, object]) -> None:
 def _state(store: Store) -> dict[str, tuple[object, ...]]:
     """Everything an import decides, by fingerprint: names, key, chain, web-domains and history."""
     state = {}
-    for row in store.db.execute_sql("SELECT id, fingerprint_sha256, domain, type, archived FROM certificate WHERE cert_pem IS NOT NULL"):
-        cert_id, fingerprint, domain, kind, archived = row
+    for row in store.db.execute_sql("SELECT id, fingerprint_sha256, domain, type, archived, sans_json, search FROM certificate WHERE cert_pem IS NOT NULL"):
+        cert_id, fingerprint, domain, kind, archived, sans_json, search = row
         material = store.material(cert_id, with_key=True)
         key = material.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()) if material.key else None
         webs = sorted(name for name, owner in store.web_domains() if owner == cert_id)
         names = sorted(r[0] for r in store.db.execute_sql("SELECT name FROM certificatename WHERE certificate_id = ?", [cert_id]))
         found = [r[0] for r in store.db.execute_sql("SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?", [f'"{domain[:8]}"'])]
         events = sorted(e.kind for e in store.events_for(cert_id, limit=50))
-        state[fingerprint] = (domain, kind, archived, key, len(material.chain), webs, names, cert_id in found, events)
+        state[fingerprint] = (domain, kind, archived, key, len(material.chain), webs, names, cert_id in found, events, sans_json, search)
     return state
 
 
@@ -95,6 +99,10 @@ def test_streamed_import_through_the_pool_matches_the_per_certificate_path(tree,
     by_domain = {s[0]: s for s in streamed_state.values()}
     assert by_domain["split.example"][3] is not None and by_domain["split.example"][4] == 1  # key and chain found late
     assert by_domain["full.example"][3] is not None and by_domain["full.example"][4] == 1
+    assert by_domain["xn--bcher-kva.example"][9:] == (
+        '["xn--bcher-kva.example", "*.Shop.Example", "192.0.2.7", "2001:db8::1"]',
+        "xn--bcher-kva.example *.shop.example 192.0.2.7 2001:db8::1 bücher.example",
+    )
 
 def test_pairing_before_the_scan_is_read_is_refused(tree):
     scan = Scan([tree["root"]], workers=1)  # type: ignore[list-item]
