@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from sslterm.core.errors import Abandoned
@@ -22,6 +22,7 @@ from sslterm.store import ListQuery
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.widgets.cert_table import COLUMNS, CertificateTable
 from sslterm.tui.widgets.filter_bar import ORDER, FilterBar
+from sslterm.tui.widgets.key_footer import KeyFooter
 
 SORT_CYCLE = ["urgency", "domain", "name", "owner", "type", "created_at", "updated_at"]
 SEARCH_DEBOUNCE = 0.02  # short: an indexed search costs milliseconds, and typing feels live
@@ -141,7 +142,7 @@ class CertificateListScreen(SslTermScreen):
             yield CertificateTable(id="certificates")
             yield Static(EMPTY_TEXT, id="empty")
         yield Static(id="status-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.focus()

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from sslterm.core.errors import InputError
 from sslterm.core.names import normalize_domain, to_unicode
@@ -18,6 +18,7 @@ from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.screens.dialogs import ConfirmDialog
 from sslterm.tui.services import Services
 from sslterm.tui.text import date, expire_day_text, plain, status_text
+from sslterm.tui.widgets.key_footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class ChangeScreen(SslTermScreen):
         yield Label("", id="new-endpoint-error", classes="field-error")
         yield Label("Replace with: certificates valid for all these web-domains (Enter to replace)")
         yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.webs.add_column("Web-domain", key="name")

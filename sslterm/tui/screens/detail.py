@@ -11,13 +11,14 @@ from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from sslterm.core.describe import Section, describe, sections
 from sslterm.core.records import CertificateRecord, HistoryEvent, iso
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
 from sslterm.tui.text import STATUS_STYLE, plain
+from sslterm.tui.widgets.key_footer import KeyFooter
 
 SEVERITY_STYLE = {"ERROR": "bold red", "WARNING": "#ffaf00", "OK": "green", "INFO": "dim"}
 
@@ -71,7 +72,7 @@ class DetailScreen(SslTermScreen):
         with VerticalScroll(id="detail-body"):
             yield Static(id="sections")
             yield Static(id="pem")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.pem_view.display = False

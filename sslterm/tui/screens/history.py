@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from rich.text import Text
 
 from sslterm.core.names import to_unicode
@@ -13,6 +13,7 @@ from sslterm.core.records import HistoryEvent
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
 from sslterm.tui.text import date, plain, status_text
+from sslterm.tui.widgets.key_footer import KeyFooter
 
 COLUMNS = ["At", "Event", "Certificate", "Create At", "Update At", "Expired Date", "Status", "Type", "Detail"]
 
@@ -39,7 +40,7 @@ class HistoryScreen(SslTermScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text.assemble(("History of ", "bold"), plain(to_unicode(self.domain))), id="history-title")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)

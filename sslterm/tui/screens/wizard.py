@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, ContentSwitcher, Footer, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from sslterm.checker.probe import Endpoint, probe_all
@@ -39,6 +39,7 @@ from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
 from sslterm.tui.text import plain
 from sslterm.tui.widgets.form_field import FormField
+from sslterm.tui.widgets.key_footer import KeyFooter
 
 KINDS = [
     ("self-signed", "Self-signed", "generate a key and a certificate signed by itself"),
@@ -184,7 +185,7 @@ class WizardScreen(SslTermScreen):
         with Horizontal(id="wizard-buttons"):
             yield Button("Back (ctrl+b)", id="back", compact=True)
             yield Button("Next (ctrl+n)", id="next", variant="primary", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         owners = SuggestFromList(self.services.store.owners(), case_sensitive=False)
