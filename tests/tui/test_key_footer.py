@@ -70,7 +70,7 @@ async def test_a_compact_footer_reads_as_textuals(armed):
     assert ours == theirs and ("Fire" in ours) is armed
 
 
-async def test_bindings_changed_in_one_go_are_shown_with_one_recompose():
+async def test_the_footer_recomposes_once_for_changes_in_one_go_and_never_for_no_change():
     app = Keys(KeyFooter)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -94,3 +94,7 @@ async def test_bindings_changed_in_one_go_are_shown_with_one_recompose():
         await pilot.pause()
         await pilot.pause()
         assert len(recomposes) == 2 and "Fire" in footer_line(app)
+        app.refresh_bindings()  # nothing the footer shows has changed
+        await pilot.pause()
+        await pilot.pause()
+        assert len(recomposes) == 2

@@ -94,6 +94,7 @@ class CertificateListScreen(SslTermScreen):
 
     CSS_PATH = "../styles/cert_list.tcss"
     HELP_TITLE = "Certificate list"
+    AUTO_FOCUS = "#certificates"  # the table from the start: the footer's first keys are the list's, not the search box's
     BINDINGS = [
         Binding("enter", "open", "Detail", show=False),
         Binding("slash", "search", "Search", key_display="/"),
@@ -145,7 +146,6 @@ class CertificateListScreen(SslTermScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.table.focus()
         self.reload()  # now, not after the first layout: the rows arrive with the first frame
 
     # ------------------------------------------------------------- loading
