@@ -14,9 +14,9 @@ EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2}
 KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing an operator must hear about."""
+    """One thing an operator must hear about (slotted: a pass over a big fleet makes ~100k)."""
 
     kind: str
     severity: str

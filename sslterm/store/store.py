@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from peewee import IntegrityError, OperationalError, SqliteDatabase
 
@@ -61,13 +61,26 @@ def _pem(cert: x509.Certificate) -> str:
 ABANDON_CHECK_STEPS = 20_000  # SQLite VM steps between checks (~1 ms of work)
 
 # What a list row needs, in CertificateRecord's order: never the PEM, chain or key blobs.
-_LIST_COLUMNS = (
+LIST_COLUMNS = (
     Certificate.id, Certificate.name, Certificate.domain, Certificate.sans_json, Owner.name, Certificate.type,
     Certificate.not_before, Certificate.not_after, Certificate.created_at, Certificate.updated_at, Certificate.issuer,
     Certificate.subject, Certificate.serial, Certificate.fingerprint_sha256, Certificate.key_description,
     Certificate.key_blob.is_null(False), Certificate.archived, Certificate.renew_before_days, Certificate.renewal_failures,
     Certificate.renewal_error, Certificate.next_renewal_at,
 )
+
+
+def list_records(rows: Iterable[tuple[Any, ...]], webs: dict[int, list[str]] | None = None) -> Iterator[CertificateRecord]:
+    """Records from rows of :data:`LIST_COLUMNS` (``webs``: web-domains by certificate id, if wanted)."""
+    for (cert_id, name, domain, sans, owner, kind, not_before, not_after, created_at, updated_at, issuer, subject, serial,
+         fingerprint, key_description, has_key, archived, renew_before_days, failures, error, next_renewal_at) in rows:
+        yield CertificateRecord(
+            id=cert_id, name=name, domain=domain, sans=tuple(json.loads(sans)), owner=owner, type=kind,
+            not_before=not_before, not_after=not_after, created_at=created_at, updated_at=updated_at,
+            issuer=issuer, subject=subject, serial=serial, fingerprint_sha256=fingerprint, key_description=key_description,
+            has_key=bool(has_key), archived=bool(archived), renew_before_days=renew_before_days,
+            web_domains=tuple(webs.get(cert_id, ())) if webs else (), renewal_failures=failures, renewal_error=error, next_renewal_at=next_renewal_at,
+        )
 
 
 def new_uid() -> str:
@@ -348,7 +361,7 @@ class Store:
             count = max(0, min(limit, total - offset))
             reverse = query.with_(descending=not query.descending)
             return self.list(reverse, now, limit=count, offset=total - offset - count)[::-1] if count else []
-        select = list_query(query, now).select(*_LIST_COLUMNS)  # no PEM, chain or key blobs
+        select = list_query(query, now).select(*LIST_COLUMNS)  # no PEM, chain or key blobs
         if limit is not None:
             select = select.limit(limit).offset(offset)
         rows = list(select.tuples())
@@ -358,17 +371,7 @@ class Store:
             chunk = ids[start : start + 900]
             for name, cert_id in WebDomain.select(WebDomain.name, WebDomain.certificate).where(WebDomain.certificate.in_(chunk)).order_by(WebDomain.name).tuples():
                 webs.setdefault(cert_id, []).append(name)
-        return [
-            CertificateRecord(
-                id=cert_id, name=name, domain=domain, sans=tuple(json.loads(sans)), owner=owner, type=kind,
-                not_before=not_before, not_after=not_after, created_at=created_at, updated_at=updated_at,
-                issuer=issuer, subject=subject, serial=serial, fingerprint_sha256=fingerprint, key_description=key_description,
-                has_key=bool(has_key), archived=bool(archived), renew_before_days=renew_before_days,
-                web_domains=tuple(webs.get(cert_id, ())), renewal_failures=failures, renewal_error=error, next_renewal_at=next_renewal_at,
-            )
-            for (cert_id, name, domain, sans, owner, kind, not_before, not_after, created_at, updated_at, issuer, subject, serial,
-                 fingerprint, key_description, has_key, archived, renew_before_days, failures, error, next_renewal_at) in rows
-        ]
+        return list(list_records(rows, webs))
 
     @contextlib.contextmanager
     def abandon_when(self, stop: Callable[[], bool]) -> Iterator[None]:

@@ -36,7 +36,7 @@ class SslTermApp(App[None]):
         super().__init__()
         self.services = services
         self.check_interval = check_interval
-        self.last_report: CheckReport | None = None
+        self.noteworthy: set[tuple[str, str, str | None]] | None = None  # the last pass's; its report is not kept (~100k problems at 500k)
 
     def on_mount(self) -> None:
         gc.freeze()  # what importing and building the app made
@@ -69,16 +69,15 @@ class SslTermApp(App[None]):
         run_job(self, "checker", lambda: asyncio.run(check_pass(store, now, CheckOptions())), self._checks_completed)
 
     def _checks_completed(self, report: CheckReport) -> None:
-        previous, self.last_report = self.last_report, report
         for screen in self.screen_stack:
             if isinstance(screen, CertificateListScreen):
                 screen.checks_completed(report)
         noteworthy = {(p.kind, p.domain, p.endpoint) for p in report.problems if p.kind in NOTEWORTHY}
-        before = {(p.kind, p.domain, p.endpoint) for p in previous.problems if p.kind in NOTEWORTHY} if previous else set()
+        new, self.noteworthy = noteworthy - (self.noteworthy or set()), noteworthy
         if report.renewals:
             self.notify(f"Renewed {len(report.renewals)} certificate(s).", title="Checker")
-        if noteworthy - before:
-            self.notify(f"{len(noteworthy - before)} new problem(s): " + ", ".join(sorted({k for k, _, _ in noteworthy - before})),
+        if new:
+            self.notify(f"{len(new)} new problem(s): " + ", ".join(sorted({k for k, _, _ in new})),
                         title="Checker", severity="warning", markup=False, timeout=8)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]

@@ -306,3 +306,24 @@ async def test_r_runs_the_checker_and_the_status_line_shows_its_result(store):
         assert store.get(old.id).archived
         assert visible(app) == ["renew.example"] and app.screen.query_one(CertificateTable).selected.id != old.id
         assert any("Renewed 1 certificate" in n.message for n in app._notifications)
+
+
+async def test_a_checker_problem_is_announced_once_not_at_every_pass(store):
+    from cryptography.hazmat.primitives.asymmetric import ed448
+
+    from sslterm.core.clock import FixedClock
+    from sslterm.tui.app import make_app
+    from tests.factories import DAY, make_cert
+
+    key = ed448.Ed448PrivateKey.generate()  # sslterm does not generate Ed448: every renewal fails
+    odd = make_cert("odd.example", key=key, not_before=NOW - 80 * DAY, not_after=NOW + 3 * DAY)
+    store.add_certificate(odd.cert, [], key, type="self-signed", owner="ops", now=NOW)
+    app = make_app(store, FixedClock(NOW), check_interval=3600)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        for _ in range(2):
+            await pilot.press("r")
+            await settle(pilot, 0.2)
+        announced = [n.message for n in app._notifications if "new problem" in n.message]
+        assert announced == ["1 new problem(s): renewal-failed"]
+        assert "renewal-failed" in str(app.screen.query_one("#status-line").render())  # still shown after each pass
