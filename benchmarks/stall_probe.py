@@ -81,25 +81,18 @@ def leaves_with_chain(count: int) -> tuple[list[tuple[x509.Certificate, ec.Ellip
     return leaves, ca
 
 
-# What the machine alone does to a 5 ms timer: the same ticker in a separate, minimal process.
-MACHINE_TICKER = """
-import asyncio, sys
-async def main():
-    loop, stop, worst = asyncio.get_running_loop(), asyncio.Event(), 0.0
-    loop.add_reader(0, lambda: sys.stdin.buffer.read1() or stop.set())
+async def machine_ticker() -> None:
+    """The baseline (``--machine``): tick until standard input closes, then print the largest lateness in ms."""
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_reader(0, lambda: sys.stdin.buffer.read1() or stop.set())
     print("ready", flush=True)
-    while not stop.is_set():
-        expected = loop.time() + 0.005
-        await asyncio.sleep(0.005)
-        worst = max(worst, loop.time() - expected)
-    print(worst * 1000, flush=True)
-asyncio.run(main())
-"""
+    print(await ticker(stop) * 1000, flush=True)
 
 
-async def lag_until(begin: Callable[[], Any], done: Callable[[], bool]) -> dict[str, float]:
-    """Largest lateness of this loop's ticker, and of the machine ticker's, from ``begin()`` until ``done()``."""
-    machine = subprocess.Popen([sys.executable, "-c", MACHINE_TICKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+async def lag_until(begin: Callable[[], Callable[[], bool]]) -> dict[str, float]:
+    """Largest lateness of this loop's ticker, and of a separate process's, while the work ``begin()``
+    starts runs (``begin`` returns a check that is true once it has finished)."""
+    machine = subprocess.Popen([sys.executable, __file__, "--machine"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert machine.stdout is not None
     if (await asyncio.to_thread(machine.stdout.readline)).strip() != "ready":  # waited for off the loop: the app's frames go on
         raise RuntimeError("the machine ticker did not start")
@@ -108,8 +101,8 @@ async def lag_until(begin: Callable[[], Any], done: Callable[[], bool]) -> dict[
     tick = asyncio.create_task(ticker(stop))
     await asyncio.sleep(0.05)
     start = time.perf_counter()
-    begin()
-    while not done():
+    finished = begin()
+    while not finished():
         await asyncio.sleep(0.005)
     elapsed = time.perf_counter() - start
     stop.set()
@@ -119,27 +112,28 @@ async def lag_until(begin: Callable[[], Any], done: Callable[[], bool]) -> dict[
 
 
 async def lag_while(app: Any, jobs: list[Callable[[], Any]]) -> dict[str, float]:
-    """The loop's largest stall while ``jobs`` run one after another as TUI jobs."""
-    pending = list(jobs)
-    workers: list[Any] = []
+    """The loop's largest stall while ``jobs`` run one after another in a TUI job."""
+    workers = []
 
-    def done() -> bool:
-        if not workers[-1].is_finished:
-            return False
-        if workers[-1].error is not None:
-            raise workers[-1].error
-        if pending:
-            workers.append(run_job(app.screen, "stall-bench", pending.pop(0)))
-        return not pending and workers[-1].is_finished
+    def begin() -> Callable[[], bool]:
+        workers.append(run_job(app.screen, "stall-bench", lambda: [job() for job in jobs]))
+        return lambda: workers[0].is_finished
 
-    return await lag_until(lambda: workers.append(run_job(app.screen, "stall-bench", pending.pop(0))), done)
+    result = await lag_until(begin)
+    if workers[0].error is not None:
+        raise workers[0].error
+    return result
 
 
 async def lag_beside(command: list[str]) -> dict[str, float]:
     """The loop's largest stall while another process runs ``command``."""
-    processes: list[subprocess.Popen[bytes]] = []
-    result = await lag_until(lambda: processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)),
-                             lambda: processes[0].poll() is not None)
+    processes = []
+
+    def begin() -> Callable[[], bool]:
+        processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        return lambda: processes[0].poll() is not None
+
+    result = await lag_until(begin)
     if processes[0].returncode not in (0, 1):
         raise RuntimeError(f"{' '.join(command)} exited with {processes[0].returncode}")
     return result
@@ -179,6 +173,8 @@ async def measure(db: Path, tmp: Path) -> dict[str, object]:
         store.close()
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:] == ["--machine"]:
+    asyncio.run(machine_ticker())
+elif __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="sslterm-stall-") as directory:
         print(json.dumps(asyncio.run(measure(Path(sys.argv[1]), Path(directory)))))
