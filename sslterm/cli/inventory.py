@@ -19,6 +19,7 @@ from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
 
 LIST_COLUMNS = ("id", "domain", "name", "owner", "type", "status", "days_left", "not_after", "created_at", "updated_at")
+LINEAGE_LABELS = {"superseded": "renewed: supersedes #", "history": "history of #"}
 
 
 def read_password(path: str | None) -> bytes | None:
@@ -43,9 +44,9 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         found = scan.read_all()
         if len(found) > 1:
             raise InputError(f"--name applies to one certificate, but {len(found)} were found")
-        outcomes = import_many(ctx.store, found, owner=owner, now=now, name=args.name)
-    else:
-        outcomes = import_scan(ctx.store, scan, owner=owner, now=now)  # stores while the files are still being read
+        outcomes = import_many(ctx.store, found, owner=owner, now=now, name=args.name, supersede=args.supersede)
+    else:  # stores while the files are still being read
+        outcomes = import_scan(ctx.store, scan, owner=owner, now=now, supersede=args.supersede)
     lines = [f"rejected  {safe(rejection.source)}: {safe(rejection.reason)}" for rejection in scan.rejections]
     rejected = len(scan.rejections)
     labels = {"imported": "imported", "present": "already present", "key added": "already present (key added)", "attached": "imported (completes request)"}
@@ -55,7 +56,8 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             lines.append(f"rejected  {safe(outcome.item.source)}: {safe(outcome.error)}")
         else:
             key_note = ", with key" if outcome.has_key else ""
-            lines.append(f"{labels[outcome.outcome or 'imported']}  {safe(outcome.domain)} (id {outcome.cert_id}{key_note}) from {safe(outcome.item.source)}")
+            label = labels.get(outcome.outcome or "imported") or f"{LINEAGE_LABELS[outcome.outcome or '']}{outcome.other_id}"
+            lines.append(f"{label}  {safe(outcome.domain)} (id {outcome.cert_id}{key_note}) from {safe(outcome.item.source)}")
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
     if not outcomes and not scan.rejections:
@@ -65,7 +67,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
-    query = ListQuery(bucket=Bucket(args.status), search=args.search, owner=args.owner, sort=args.sort)
+    query = ListQuery(bucket=Bucket(args.status), search=args.search, owner=args.owner, sort=args.sort, all_versions=args.all_versions)
     now = ctx.clock.now()
     records = ctx.store.list(query, now)
     if args.format == "json":

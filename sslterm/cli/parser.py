@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner", metavar="NAME", help="owner (default: the current OS user)")
     p.add_argument("--name", metavar="NAME", help="certificate name (only when importing one certificate)")
     p.add_argument("--password-file", metavar="FILE", help="file holding the password of encrypted keys or PKCS#12 files")
+    p.add_argument("--no-supersede", dest="supersede", action="store_false",
+                   help="never treat a certificate as a new version of a stored one (two live certificates with the same names)")
     p.set_defaults(handler=_command("inventory", "cmd_import"))
 
     p = verbs.add_parser("list", help="list certificates")
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner", metavar="NAME")
     p.add_argument("--sort", choices=("urgency", "domain", "name", "created_at", "updated_at", "not_after", "type", "owner"), default="urgency")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--all-versions", action="store_true", help="include the archived versions of every lineage")
     p.set_defaults(handler=_command("inventory", "cmd_list"))
 
     p = verbs.add_parser("show", help="show one certificate")
@@ -59,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "pem"), default="text")
     p.set_defaults(handler=_command("inventory", "cmd_show"))
 
-    p = verbs.add_parser("history", help="every certificate event for a domain, newest first")
+    p = verbs.add_parser("history", help="every version of a domain's certificates, then every event, newest first")
     p.add_argument("domain", metavar="DOMAIN")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.set_defaults(handler=_command("inventory", "cmd_history"))

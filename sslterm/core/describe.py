@@ -50,6 +50,13 @@ def _days(record: CertificateRecord, now: datetime) -> str:
     return "N/A" if days is None else f"{days} days"
 
 
+def _version(record: CertificateRecord) -> str:
+    """``v2 of 3 (lineage 7), current`` and when this version was stored."""
+    state = "archived" if record.archived else "current"
+    stored = f", stored {iso(record.added_at)}" if record.added_at else ""
+    return f"{record.version_label} of {record.versions} (lineage {record.lineage_id}), {state}{stored}"
+
+
 def sections(d: Description, now: datetime) -> list[Section]:
     """Labelled sections for display; every value is plain, untrusted text."""
     r = d.record
@@ -59,7 +66,7 @@ def sections(d: Description, now: datetime) -> list[Section]:
             ("ID", str(r.id)), ("Name", r.name), ("SSL domain", r.domain), ("Owner", r.owner),
             ("Type", r.type_label), ("Status", r.status(now).label + (" (archived)" if r.archived else "")),
             ("Expire Day", _days(r, now)), ("Create At", iso(r.created_at) or ""), ("Update At", iso(r.updated_at) or ""),
-            ("Web-domains", ", ".join(r.web_domains) or "none"),
+            ("Version", _version(r)), ("Web-domains", ", ".join(r.web_domains) or "none"),
         ],
     )]
     info = d.info

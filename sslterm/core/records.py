@@ -38,6 +38,14 @@ class CertificateRecord:
     renewal_failures: int = 0
     renewal_error: str | None = None
     next_renewal_at: datetime | None = None
+    lineage_id: int | None = None
+    version: int = 1  # this certificate's place in its lineage, 1 for the first
+    versions: int = 1  # how many versions the lineage has
+    added_at: datetime | None = None  # when this version was stored (created_at is the lineage's)
+
+    @property
+    def version_label(self) -> str:
+        return f"v{self.version}"
 
     def status(self, now: datetime) -> Status:
         return status_of(self.not_before, self.not_after, now)
@@ -76,6 +84,10 @@ class CertificateRecord:
             "archived": self.archived,
             "web_domains": list(self.web_domains),
             "renewal_error": self.renewal_error,
+            "lineage_id": self.lineage_id,
+            "version": self.version,
+            "versions": self.versions,
+            "version_created_at": iso(self.added_at),
         }
 
 

@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import gc
 import itertools
+from collections import Counter
 from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from cryptography import x509
 from sslterm.core.certinfo import CertSummary
 from sslterm.core.discover import Candidate, Scan
 from sslterm.core.errors import SslTermError
+from sslterm.core.lineage import certbot_place, names_key
 from sslterm.core.parse import PrivateKey, pkcs8_der
 from sslterm.core.validate import require_key_match
 from sslterm.store.models import Owner
@@ -48,7 +50,7 @@ class BulkItem(Protocol):
 
 @dataclass(frozen=True)
 class BulkOutcome:
-    """Per item: (outcome, id, domain, has_key) or an error message."""
+    """Per item: (outcome, id, domain, has_key, the certificate it supersedes or joins) or an error message."""
 
     item: "BulkItem"
     outcome: str | None
@@ -56,25 +58,40 @@ class BulkOutcome:
     domain: str = ""
     has_key: bool = False
     error: str | None = None
+    other_id: int | None = None
 
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def import_many(store: Store, items: Iterable[BulkItem], *, owner: str, now: datetime, type: str = "existing", name: str | None = None) -> list[BulkOutcome]:
+@dataclass(frozen=True)
+class Import:
+    """What every item of one import shares."""
+
+    owner: str
+    owner_id: int
+    now: datetime
+    type: str = "existing"
+    name: str | None = None
+    supersede: bool = True  # apply the lineage rule (sslterm import --no-supersede turns it off)
+
+
+def import_many(store: Store, items: Iterable[BulkItem], *, owner: str, now: datetime, type: str = "existing", name: str | None = None,
+                supersede: bool = True) -> list[BulkOutcome]:
     """Store many certificates at once; same outcomes as :meth:`Store.add_certificate`."""
     outcomes: list[BulkOutcome] = []
     batch = list(items)
     with _bulk_session(store):
+        run = Import(owner, _owner_id(owner), now, type, name, supersede)
         for start in range(0, len(batch), TRANSACTION):
             with store.db.atomic():
                 for chunk_start in range(start, min(start + TRANSACTION, len(batch)), CHUNK):
-                    outcomes += _chunk(store, batch[chunk_start : chunk_start + CHUNK], owner, now, type, name)
+                    outcomes += _chunk(store, batch[chunk_start : chunk_start + CHUNK], run)
     return outcomes
 
 
-def import_scan(store: Store, scan: Scan, *, owner: str, now: datetime, type: str = "existing") -> list[BulkOutcome]:
+def import_scan(store: Store, scan: Scan, *, owner: str, now: datetime, type: str = "existing", supersede: bool = True) -> list[BulkOutcome]:
     """Store every certificate a :class:`Scan` finds, while it is still reading files.
 
     New certificates are inserted as soon as they are parsed, without key or chain
@@ -85,10 +102,10 @@ def import_scan(store: Store, scan: Scan, *, owner: str, now: datetime, type: st
     """
     items: list[Candidate] = []
     outcomes: dict[int, BulkOutcome] = {}
-    deferred: list[int] = []  # already present or completing a request: stored once keys are known
+    deferred: list[int] = []  # present, completing a request or continuing a lineage: stored once keys are known
     bare: dict[int, str] = {}  # stored without key or chain yet: position -> uid
     with _bulk_session(store):
-        owner_id = _owner_id(owner)
+        run = Import(owner, _owner_id(owner), now, type, None, supersede)
         stream = iter(scan.candidates())
         sizes = itertools.chain(FIRST_TRANSACTIONS, itertools.repeat(TRANSACTION))
         while batch := list(itertools.islice(stream, next(sizes))):
@@ -97,17 +114,17 @@ def import_scan(store: Store, scan: Scan, *, owner: str, now: datetime, type: st
             with store.db.atomic():
                 for start in range(first, len(items), CHUNK):
                     positions = range(start, min(start + CHUNK, len(items)))
-                    fresh, unusual = _split(store, [items[i] for i in positions])
+                    fresh, unusual = _split(store, [items[i] for i in positions], run)
                     deferred += [positions[i] for i in unusual]
                     rows = [(positions[i], items[positions[i]], items[positions[i]].summary, new_uid()) for i in fresh]
                     if rows:
-                        _insert_fresh(store, rows, owner_id, now, type, None, outcomes)
+                        _insert_fresh(store, rows, run, outcomes)
                         bare.update((index, uid) for index, _, _, uid in rows)
         _add_keys_and_chains(store, scan, items, bare, outcomes)
         for start in range(0, len(deferred), CHUNK):
             positions = deferred[start : start + CHUNK]
             with store.db.atomic():
-                done = _chunk(store, [scan.pair(items[i]) for i in positions], owner, now, type, None)
+                done = _chunk(store, [scan.pair(items[i]) for i in positions], run)
             outcomes.update(zip(positions, done))
     return [outcomes[i] for i in range(len(items))]
 
@@ -153,8 +170,9 @@ def _owner_id(owner: str) -> int:
     return Owner.get_or_create(name=" ".join(owner.split()))[0].id
 
 
-def _split(store: Store, items: list[BulkItem]) -> tuple[list[int], list[int]]:
-    """Positions of new certificates, and of those already present or completing a pending request."""
+def _split(store: Store, items: list[BulkItem], run: Import) -> tuple[list[int], list[int]]:
+    """Positions of new certificates, and of the unusual ones: already present, completing a
+    pending request, or (with the lineage rule) continuing a lineage stored or in this chunk."""
     db = store.db
     fingerprints = [item.summary.sha256 for item in items]
     spkis = [item.summary.public_key_sha256 for item in items]
@@ -162,13 +180,38 @@ def _split(store: Store, items: list[BulkItem]) -> tuple[list[int], list[int]]:
         f"SELECT fingerprint_sha256 FROM certificate WHERE fingerprint_sha256 IN ({','.join('?' * len(fingerprints))})", fingerprints)}
     pending = {row[0] for row in db.execute_sql(
         f"SELECT public_key_sha256 FROM certificate WHERE type = 'request' AND cert_pem IS NULL AND archived = 0 AND public_key_sha256 IN ({','.join('?' * len(spkis))})", spkis)}
+    continuing = _continuing(db, items, run) if run.supersede else set()
     fresh, unusual = [], []
     for position, item in enumerate(items):
-        (unusual if item.summary.sha256 in present or item.summary.public_key_sha256 in pending else fresh).append(position)
+        usual = item.summary.sha256 not in present and item.summary.public_key_sha256 not in pending and position not in continuing
+        (fresh if usual else unusual).append(position)
     return fresh, unusual
 
 
-def _chunk(store: Store, items: list[BulkItem], owner: str, now: datetime, type: str, name: str | None) -> list[BulkOutcome]:
+def _lineage_keys(item: BulkItem) -> tuple[tuple[str, str], ...]:
+    """What may tie an item to a lineage: its names, and certbot's lineage name when it has one."""
+    s = item.summary
+    keys = (("names", names_key(s.all_names or (s.primary_name.lower(),))),)
+    certbot = certbot_place(item.source)
+    return keys + ((("certbot", certbot.name),) if certbot else ())
+
+
+def _continuing(db, items: list[BulkItem], run: Import) -> set[int]:  # type: ignore[no-untyped-def]
+    """Positions of items that share a lineage key with a live lineage of the owner, or with another item here."""
+    keys = [_lineage_keys(item) for item in items]
+    seen = Counter(key for item_keys in keys for key in set(item_keys))
+    stored: set[tuple[str, str]] = set()
+    for column, kind in (("names_key", "names"), ("certbot_name", "certbot")):
+        values = sorted({value for item_keys in keys for k, value in item_keys if k == kind})
+        if values:
+            stored |= {(kind, row[0]) for row in db.execute_sql(
+                f"SELECT lineage.{column} FROM lineage WHERE lineage.owner_id = ? AND lineage.{column} IN ({','.join('?' * len(values))}) "
+                "AND EXISTS (SELECT 1 FROM certificate WHERE certificate.lineage_id = lineage.id AND certificate.archived = 0 "
+                "AND certificate.cert_pem IS NOT NULL)", [run.owner_id, *values])}
+    return {position for position, item_keys in enumerate(keys) if any(seen[k] > 1 or k in stored for k in item_keys)}
+
+
+def _chunk(store: Store, items: list[BulkItem], run: Import) -> list[BulkOutcome]:
     outcomes: dict[int, BulkOutcome] = {}
     matched: list[int] = []
     for index, item in enumerate(items):
@@ -178,10 +221,10 @@ def _chunk(store: Store, items: list[BulkItem], owner: str, now: datetime, type:
             matched.append(index)
         except SslTermError as exc:
             outcomes[index] = BulkOutcome(item, None, error=str(exc))
-    fresh_positions, unusual_positions = _split(store, [items[i] for i in matched]) if matched else ([], [])
+    fresh_positions, unusual_positions = _split(store, [items[i] for i in matched], run) if matched else ([], [])
     unusual = {matched[p] for p in unusual_positions}
     fresh: list[tuple[int, BulkItem, CertSummary, str]] = []
-    later: list[int] = []  # present, completing a request, or a repeat within this import
+    later: list[int] = []  # present, completing a request, continuing a lineage, or a repeat within this import
     seen: set[str] = set()
     for index in matched:
         summary = items[index].summary
@@ -191,30 +234,37 @@ def _chunk(store: Store, items: list[BulkItem], owner: str, now: datetime, type:
         seen.add(summary.sha256)
         fresh.append((index, items[index], summary, new_uid()))
     if fresh:
-        _insert_fresh(store, fresh, _owner_id(owner), now, type, name, outcomes)
-    for index in later:
+        _insert_fresh(store, fresh, run, outcomes)
+    # Oldest first, so that each version of a lineage supersedes the one before it.
+    for index in sorted(later, key=lambda i: (items[i].summary.not_before, items[i].summary.not_after, i)):
         item = items[index]
-        result = store.add_certificate(item.certificate, item.chain, item.key, type=type, owner=owner, now=now, name=name)
-        outcomes[index] = BulkOutcome(item, result.outcome, result.record.id, result.record.domain, result.record.has_key)
+        result = store.add_certificate(item.certificate, item.chain, item.key, type=run.type, owner=run.owner, now=run.now, name=run.name,
+                                       supersede=run.supersede, source=item.source)
+        outcomes[index] = BulkOutcome(item, result.outcome, result.record.id, result.record.domain, result.record.has_key, other_id=result.other_id)
     return [outcomes[i] for i in range(len(items))]
 
 
-def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, str]], owner_id: int, now: datetime, type: str, name: str | None, outcomes: dict[int, BulkOutcome]) -> None:
-    """Insert certificates known to be new, with explicit ids (the write lock is held, so max(id) is ours)."""
-    db, vault, at = store.db, store.vault, _epoch(now)
+def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, str]], run: Import, outcomes: dict[int, BulkOutcome]) -> None:
+    """Insert certificates known to be new, each the first version of a lineage of its own, with
+    explicit ids (the write lock is held, so max(id) is ours)."""
+    db, vault, at, type, name = store.db, store.vault, _epoch(run.now), run.type, run.name
     first_id = db.execute_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM certificate").fetchone()[0]
-    rows, name_rows, search_rows, event_rows, primaries = [], [], [], [], {}
+    first_lineage = db.execute_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM lineage").fetchone()[0]
+    rows, name_rows, search_rows, event_rows, lineage_rows, primaries = [], [], [], [], [], {}
     kind = "imported" if type != "self-signed" else "created"
     user = store.user
-    for cert_id, (_, item, s, uid) in enumerate(fresh, start=first_id):
+    for offset, (_, item, s, uid) in enumerate(fresh):
+        cert_id, lineage_id = first_id + offset, first_lineage + offset
         names = s.all_names or (s.primary_name.lower(),)
         domain = s.primary_name.lower()
         search = _search_text(names)
         blob = vault.encrypt(pkcs8_der(item.key), uid) if item.key is not None else None
+        certbot = certbot_place(item.source) if run.supersede else None
+        lineage_rows.append((lineage_id, run.owner_id, names_key(names), certbot.name if certbot else None))
         rows.append((
-            cert_id, uid, name or s.primary_name, domain, owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
+            cert_id, uid, name or s.primary_name, domain, run.owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
             at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
-            _json_strings(s.hostnames), search, item.pem, "".join(_pem(c) for c in item.chain), blob,
+            _json_strings(s.hostnames), search, item.pem, "".join(_pem(c) for c in item.chain), blob, lineage_id, at,
         ))
         name_rows += [(cert_id, n) for n in names]
         search_rows.append((cert_id, search))
@@ -222,10 +272,12 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         if not domain.startswith("*") and " " not in domain:
             primaries.setdefault(domain, cert_id)
     cursor = db.cursor()
+    cursor.executemany("INSERT INTO lineage (id, owner_id, names_key, certbot_name) VALUES (?, ?, ?, ?)", lineage_rows)
     cursor.executemany(
         'INSERT INTO certificate (id, uid, name, domain, owner_id, type, not_before, not_after, created_at, updated_at, issuer, subject, '
-        'serial, fingerprint_sha256, public_key_sha256, key_description, sans_json, search, cert_pem, chain_pem, key_blob, archived, renewal_failures) '
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)', rows)
+        'serial, fingerprint_sha256, public_key_sha256, key_description, sans_json, search, cert_pem, chain_pem, key_blob, lineage_id, '
+        'added_at, archived, renewal_failures, version) '
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 1)', rows)
     store._persist_check_blob()
     cursor.executemany("INSERT OR IGNORE INTO certificatename (certificate_id, name) VALUES (?, ?)", name_rows)
     cursor.executemany("INSERT INTO certificate_fts (rowid, search) VALUES (?, ?)", search_rows)

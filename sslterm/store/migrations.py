@@ -7,10 +7,15 @@ move on), runs once inside an IMMEDIATE transaction, and bumps
 
 from __future__ import annotations
 
+from typing import Callable
+
 from peewee import SqliteDatabase
 
 from sslterm.core.errors import StoreError
+from sslterm.store.lineage_upgrade import group_into_lineages
 from sslterm.store.models import Setting
+
+Step = str | Callable[[SqliteDatabase], None]  # frozen SQL, or a frozen function of raw SQL
 
 V1_INITIAL = [
     'CREATE TABLE "owner" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL)',
@@ -95,7 +100,22 @@ V5_LEANER_INDEXES = [
     'DROP INDEX "certificate_list"',  # (archived, not_after, id): certificate_window serves it
 ]
 
-MIGRATIONS: list[list[str]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES]
+# Lineages: a certificate's versions are one life (sslterm.core.lineage). The list's
+# Create At is the lineage's first creation, kept on every version; added_at is the
+# version's own. Existing rows are grouped by the rule (lineage_upgrade).
+V6_LINEAGES: list[Step] = [
+    'CREATE TABLE "lineage" ("id" INTEGER NOT NULL PRIMARY KEY, "owner_id" INTEGER NOT NULL, "names_key" TEXT NOT NULL, '
+    '"certbot_name" TEXT, FOREIGN KEY ("owner_id") REFERENCES "owner" ("id") ON DELETE RESTRICT)',
+    'CREATE INDEX "lineage_names" ON "lineage" ("names_key", "owner_id")',
+    'CREATE INDEX "lineage_certbot" ON "lineage" ("certbot_name", "owner_id") WHERE "certbot_name" IS NOT NULL',
+    'ALTER TABLE "certificate" ADD COLUMN "lineage_id" INTEGER REFERENCES "lineage" ("id")',
+    'ALTER TABLE "certificate" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 1',
+    'ALTER TABLE "certificate" ADD COLUMN "added_at" INTEGER',
+    'CREATE INDEX "certificate_lineage" ON "certificate" ("lineage_id", "version")',
+    group_into_lineages,
+]
+
+MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -115,7 +135,10 @@ def migrate(db: SqliteDatabase) -> int:
                 f"the database has schema version {version}, newer than this sslterm ({SCHEMA_VERSION}): upgrade sslterm"
             )
         for number in range(version, SCHEMA_VERSION):
-            for statement in MIGRATIONS[number]:
-                db.execute_sql(statement)
+            for step in MIGRATIONS[number]:
+                if isinstance(step, str):
+                    db.execute_sql(step)
+                else:
+                    step(db)
             Setting.replace(key="schema_version", value=str(number + 1)).execute()
     return SCHEMA_VERSION

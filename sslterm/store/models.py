@@ -46,6 +46,14 @@ class Owner(BaseModel):
     name = CharField(unique=True)
 
 
+class Lineage(BaseModel):
+    """The succession of certificates that serve one purpose; only its newest version is live."""
+
+    owner = ForeignKeyField(Owner, backref="lineages", on_delete="RESTRICT")
+    names_key = TextField()  # the current version's names, as sslterm.core.lineage.names_key
+    certbot_name = TextField(null=True)  # certbot's live/<name>, when read from a certbot tree
+
+
 class Certificate(BaseModel):
     """A certificate, or a pending request, with inspected fields kept as columns for listing."""
 
@@ -56,8 +64,8 @@ class Certificate(BaseModel):
     type = CharField()
     not_before = UtcField(null=True)
     not_after = UtcField(null=True)
-    created_at = UtcField()
-    updated_at = UtcField()
+    created_at = UtcField()  # the lineage's first version was created (seed 004's Create At)
+    updated_at = UtcField()  # a version last replaced the previous one (seed 004's Update At)
     issuer = TextField(default="")
     subject = TextField(default="")
     serial = TextField(default="")
@@ -78,6 +86,9 @@ class Certificate(BaseModel):
     renewal_error = TextField(null=True)
     renewal_failed_at = UtcField(null=True)
     next_renewal_at = UtcField(null=True)  # after a failure: not before this (back-off)
+    lineage = ForeignKeyField(Lineage, null=True, backref="versions")
+    version = IntegerField(default=1)  # 1 for the lineage's first version
+    added_at = UtcField(null=True)  # when this version was stored (created_at is the lineage's)
 
 
 class CertificateName(BaseModel):
@@ -146,4 +157,4 @@ class AcmeSetting(BaseModel):
     key_type = CharField()
 
 
-MODELS = [Setting, Owner, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting]
+MODELS = [Setting, Owner, Lineage, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting]

@@ -34,6 +34,7 @@ class ListQuery:
     owner: str | None = None
     sort: str = "urgency"
     descending: bool = False
+    all_versions: bool = False  # archived versions too (sslterm list --all-versions)
 
     def with_(self, **changes: object) -> ListQuery:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -118,6 +119,8 @@ def _filtered(query: ListQuery, now: datetime, include_bucket: bool):  # type: i
     # With few index matches, fetching them by id must be SQLite's plan: "+archived" keeps
     # the (archived, ...) sort indexes from looking like a narrower way in.
     live = (NodeList((SQL("+"), Certificate.archived), glue="") if indexed else Certificate.archived) == False  # noqa: E712
+    if query.all_versions:
+        live = Certificate.archived.in_((False, True))
     if query.sort == "owner" and not indexed:
         # Owners first (CROSS JOIN keeps that loop order): walking them by name and each
         # one's certificates by the (owner_id, archived) index gives the order with no sort.

@@ -18,8 +18,9 @@ from sslterm.core.errors import Abandoned, NotFoundError, StoreError, Validation
 from sslterm.core.names import normalize_domain, to_unicode
 from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
+from sslterm.store import lineages
 from sslterm.store.db import open_database
-from sslterm.store.models import Certificate, CertificateName, Event, Owner, Setting, WebDomain
+from sslterm.store.models import Certificate, CertificateName, Event, Lineage, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
 from sslterm.store.vault import KeyVault, key_file_for
 
@@ -46,10 +47,12 @@ class Material:
 
 @dataclass(frozen=True)
 class AddResult:
-    """What :meth:`Store.add_certificate` did: ``imported``, ``present``, ``key added``, ``attached``."""
+    """What :meth:`Store.add_certificate` did: ``imported``, ``present``, ``key added``, ``attached``,
+    ``superseded`` (a newer version of certificate ``other_id``) or ``history`` (an older one)."""
 
     record: CertificateRecord
     outcome: str
+    other_id: int | None = None
 
 
 def _pem(cert: x509.Certificate) -> str:
@@ -66,20 +69,23 @@ LIST_COLUMNS = (
     Certificate.not_before, Certificate.not_after, Certificate.created_at, Certificate.updated_at, Certificate.issuer,
     Certificate.subject, Certificate.serial, Certificate.fingerprint_sha256, Certificate.key_description,
     Certificate.key_blob.is_null(False), Certificate.archived, Certificate.renew_before_days, Certificate.renewal_failures,
-    Certificate.renewal_error, Certificate.next_renewal_at,
+    Certificate.renewal_error, Certificate.next_renewal_at, Certificate.lineage, Certificate.version, lineages.VERSIONS,
+    Certificate.added_at,
 )
 
 
 def list_records(rows: Iterable[tuple[Any, ...]], webs: dict[int, list[str]] | None = None) -> Iterator[CertificateRecord]:
     """Records from rows of :data:`LIST_COLUMNS` (``webs``: web-domains by certificate id, if wanted)."""
     for (cert_id, name, domain, sans, owner, kind, not_before, not_after, created_at, updated_at, issuer, subject, serial,
-         fingerprint, key_description, has_key, archived, renew_before_days, failures, error, next_renewal_at) in rows:
+         fingerprint, key_description, has_key, archived, renew_before_days, failures, error, next_renewal_at, lineage_id,
+         version, versions, added_at) in rows:
         yield CertificateRecord(
             id=cert_id, name=name, domain=domain, sans=tuple(json.loads(sans)), owner=owner, type=kind,
             not_before=not_before, not_after=not_after, created_at=created_at, updated_at=updated_at,
             issuer=issuer, subject=subject, serial=serial, fingerprint_sha256=fingerprint, key_description=key_description,
             has_key=bool(has_key), archived=bool(archived), renew_before_days=renew_before_days,
             web_domains=tuple(webs.get(cert_id, ())) if webs else (), renewal_failures=failures, renewal_error=error, next_renewal_at=next_renewal_at,
+            lineage_id=lineage_id, version=version, versions=versions or version, added_at=added_at,
         )
 
 
@@ -139,15 +145,20 @@ class Store:
         now: datetime,
         name: str | None = None,
         event: str = "imported",
-        previous_id: int | None = None,
+        supersede: bool = False,
+        source: str | None = None,
     ) -> AddResult:
         """Store a certificate with its chain and optional key, or recognise it.
 
         The same certificate (SHA-256) is never stored twice: a second import
         reports ``present`` and adds the key if the first came without one. A
         certificate whose key matches a pending request completes that request.
+        With ``supersede``, the lineage rule (:mod:`sslterm.core.lineage`) decides
+        whether it continues a live certificate's lineage, as its newer version or
+        as an older one for the history; ``source`` is the file it was read from.
         """
         from sslterm.core.certinfo import inspect_certificate
+        from sslterm.core.lineage import Placement, certbot_place
         from sslterm.core.validate import require_key_match
 
         info = inspect_certificate(cert)
@@ -161,8 +172,26 @@ class Store:
             pending = self._pending_request_for(info)
             if pending is not None and key is None:
                 return AddResult(self._attach(pending, cert, chain, info, now), "attached")
-            row = self._insert(info, cert, chain, key, type=type, owner=owner, now=now, name=name, previous_id=previous_id)
-            self._event(event, row, now, detail=f"{info.primary_name}, expires {info.not_after:%Y-%m-%d}")
+            owner_row = self._owner(owner)
+            names = info.all_names or (info.primary_name.lower(),)
+            certbot = certbot_place(source) if source else None
+            found = (lineages.locate(owner_row.id, names, lineages.version_of(info.not_before, info.not_after, certbot), certbot)
+                     if supersede else lineages.Located(Placement.NEW))
+            current = found.current
+            row = self._insert(info, cert, chain, key, type=type, owner=owner, now=now, name=name,
+                               lineage_id=current.lineage_id if current else None, certbot_name=found.certbot_name)
+            summary = f"{info.primary_name}, expires {info.not_after:%Y-%m-%d}"
+            if found.placement is Placement.SUPERSEDES and current is not None:
+                lineages.supersede(self, current, row, now, "renewed", f"superseded by certificate {row.id} ({event})",
+                                   f"{event}, supersedes certificate {current.id}: {summary}")
+                if found.certbot_name:
+                    lineages.name_certbot_lineage(current.lineage_id, found.certbot_name)
+                self._serve_primary(row, now)
+                return AddResult(self._record(row), "superseded", current.id)
+            if found.placement is Placement.HISTORY and current is not None:
+                lineages.file_as_history(self, current, row, now, f"{event} as an older version of certificate {current.id}: {summary}")
+                return AddResult(self._record(row), "history", current.id)
+            self._event(event, row, now, detail=summary)
             self._serve_primary(row, now)
             return AddResult(self._record(row), "imported")
 
@@ -185,17 +214,10 @@ class Store:
             info = inspect_certificate(cert)
             if key is not None:
                 require_key_match(cert, key)
-            new = self._insert(info, cert, chain, key, type=old.type, owner=old.owner.name, now=now, name=old.name, previous_id=old.id)
-            new.renew_before_days = old.renew_before_days
-            new.save()
-            for web in WebDomain.select().where(WebDomain.certificate == old):
-                web.certificate = new
-                web.save()
-            old.archived, old.archived_at, old.updated_at = True, now, now
-            old.save()
+            new = self._insert(info, cert, chain, key, type=old.type, owner=old.owner.name, now=now, name=old.name,
+                               previous_id=old.id, lineage_id=old.lineage_id)
             text = detail or f"renewed, now expires {info.not_after:%Y-%m-%d}"
-            self._event("renewed", old, now, detail=f"superseded by certificate {new.id}: {text}")
-            self._event("renewed", new, now, detail=f"replaces certificate {old.id}: {text}")
+            lineages.supersede(self, old, new, now, "renewed", f"superseded by certificate {new.id}: {text}", f"replaces certificate {old.id}: {text}")
             return self._record(new)
 
     def add_request(self, csr: x509.CertificateSigningRequest, key: PrivateKey, *, owner: str, now: datetime, name: str | None = None) -> CertificateRecord:
@@ -209,9 +231,10 @@ class Store:
         names = form.names
         algorithm, size, curve = describe_public_key(key)
         with self.db.atomic():
+            owner_row = self._owner(owner)
             row = Certificate.create(
-                uid=new_uid(), name=name or form.domain, domain=form.domain,
-                owner=self._owner(owner), type="request", created_at=now, updated_at=now,
+                uid=new_uid(), name=name or form.domain, domain=form.domain, lineage=lineages.new_lineage(owner_row.id, names),
+                owner=owner_row, type="request", created_at=now, updated_at=now, added_at=now,
                 subject=csr.subject.rfc4514_string(), public_key_sha256=public_key_fingerprint(key.public_key()),
                 key_description=f"{algorithm} {curve or size}", sans_json=json.dumps(list(names)),
                 search=_search_text(names), csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode("ascii"),
@@ -286,24 +309,27 @@ class Store:
             return self.set_web_domains(cert_id, [*current, name], now)
 
     def replace(self, cert_id: int, other_id: int, now: datetime) -> CertificateRecord:
-        """Move every web-domain of ``cert_id`` to ``other_id``, which must be valid for them."""
+        """Supersede ``cert_id`` with ``other_id``, which must be valid for all its web-domains.
+
+        ``other_id`` (with its own versions) continues ``cert_id``'s lineage; the
+        replaced certificate is archived and its web-domains, endpoints and settings
+        move to the replacement.
+        """
         with self.db.atomic():
             old, new = self._live_row(cert_id), self._live_row(other_id)
             if old.id == new.id:
                 raise ValidationError("pick a different certificate to replace this one with")
+            if new.cert_pem is None:
+                raise ValidationError(f"certificate {new.id} is a pending request: attach its certificate first")
             webs = list(WebDomain.select().where(WebDomain.certificate == old))
             names = set(json.loads(new.sans_json)) | {new.domain}
             for web in webs:
                 if not covers(names, web.name):
                     raise ValidationError(f"certificate {new.id} ({new.name}) is not valid for {web.name}")
-            for web in webs:
-                web.certificate = new
-                web.save()
             moved = ", ".join(w.name for w in webs) or "no web-domains"
-            self._event("replaced", old, now, detail=f"replaced by certificate {new.id} ({new.name}) for {moved}")
-            self._event("replaced", new, now, detail=f"replaces certificate {old.id} ({old.name}) for {moved}")
-            new.updated_at = now
-            new.save()
+            lineages.merge_into(old, new)
+            lineages.supersede(self, old, new, now, "replaced", f"replaced by certificate {new.id} ({new.name}) for {moved}",
+                               f"replaces certificate {old.id} ({old.name}) for {moved}")
             return self._record(new)
 
     def record_export(self, cert_id: int, now: datetime, detail: str) -> None:
@@ -486,12 +512,18 @@ class Store:
         owner, _ = Owner.get_or_create(name=clean)
         return owner
 
-    def _insert(self, info: CertInfo, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None, *, type: str, owner: str, now: datetime, name: str | None, previous_id: int | None) -> Certificate:
+    def _insert(self, info: CertInfo, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None, *, type: str,
+                owner: str, now: datetime, name: str | None, previous_id: int | None = None, lineage_id: int | None = None,
+                certbot_name: str | None = None) -> Certificate:
+        """A new row; with no ``lineage_id`` it starts a lineage of its own (callers place it otherwise)."""
         names = info.all_names or (info.primary_name.lower(),)
+        owner_row = self._owner(owner)
+        if lineage_id is None:
+            lineage_id = lineages.new_lineage(owner_row.id, names, certbot_name)
         try:
             row = Certificate.create(
                 uid=new_uid(), name=name or info.primary_name, domain=info.primary_name.lower(),
-                owner=self._owner(owner), type=type, not_before=info.not_before, not_after=info.not_after,
+                owner=owner_row, type=type, lineage=lineage_id, version=1, added_at=now, not_before=info.not_before, not_after=info.not_after,
                 created_at=now, updated_at=now, issuer=info.issuer_text, subject=info.subject_text,
                 serial=info.serial_hex, fingerprint_sha256=info.sha256, public_key_sha256=info.public_key_sha256,
                 key_description=info.key_description, sans_json=json.dumps(list(info.sans.hostnames)),
@@ -536,6 +568,7 @@ class Store:
         )
 
     def _attach(self, row: Certificate, cert: x509.Certificate, chain: list[x509.Certificate], info: CertInfo, now: datetime) -> CertificateRecord:
+        """Complete a request; when a live certificate with its names and owner is older, it supersedes it."""
         names = info.all_names or (row.domain,)
         row.cert_pem, row.chain_pem = _pem(cert), "".join(_pem(c) for c in chain)
         row.not_before, row.not_after, row.updated_at = info.not_before, info.not_after, now
@@ -545,6 +578,13 @@ class Store:
         row.save()
         self._names(row, names)
         self._event("attached", row, now, detail=f"issued certificate attached, expires {info.not_after:%Y-%m-%d}")
+        current = lineages.matching_current(row.owner_id, names, None, exclude_lineage=row.lineage_id)
+        if current is not None and lineages.is_newer_row(row, current):
+            own_lineage = row.lineage_id
+            row.lineage = current.lineage_id
+            lineages.supersede(self, current, row, now, "renewed", f"superseded by certificate {row.id} (issued for a request)",
+                               f"issued for a request, supersedes certificate {current.id}")
+            Lineage.delete().where(Lineage.id == own_lineage).execute()
         self._serve_primary(row, now)
         return self._record(row)
 
@@ -557,7 +597,7 @@ class Store:
         if chain and not row.chain_pem.strip():
             row.chain_pem = "".join(_pem(c) for c in chain)
             changed = True
-        if row.archived:
+        if row.archived and lineages.restorable(row):
             row.archived, row.archived_at = False, None
             self._event("restored", row, now, detail="imported again after deletion")
             changed = True
@@ -589,7 +629,8 @@ class Store:
             serial=row.serial, fingerprint_sha256=row.fingerprint_sha256, key_description=row.key_description,
             has_key=row.key_blob is not None, archived=row.archived, renew_before_days=row.renew_before_days,
             web_domains=webs, renewal_failures=row.renewal_failures, renewal_error=row.renewal_error,
-            next_renewal_at=row.next_renewal_at,
+            next_renewal_at=row.next_renewal_at, lineage_id=row.lineage_id, version=row.version,
+            versions=lineages.latest_version(row.lineage_id) if row.lineage_id else 1, added_at=row.added_at,
         )
 
 

@@ -17,6 +17,7 @@ from sslterm.store import ListQuery, Store
 from sslterm.store.migrations import SCHEMA_VERSION
 from sslterm.store.models import Certificate
 from sslterm.store.vault import key_file_for
+from tests.store.old_schema import old_database
 from tests.factories import NOW, make_cert, rsa_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,21 +78,13 @@ def test_pragmas_and_schema_version(store, db_path):
     raw.close()
 
 
-def test_a_version_4_database_with_data_is_migrated(db_path):
-    """Migration 5 reshapes indexes under existing rows; nothing stored changes."""
+def test_a_version_4_database_with_data_is_migrated(db_path, tmp_path):
+    """Migrations 5 and 6 reshape indexes and add lineages under existing rows; nothing stored changes."""
     leaf = make_cert("old.example")
-    s = Store.open(db_path, user="u")
-    before = s.get(s.add_certificate(leaf.cert, [], leaf.key, type="existing", owner="x", now=NOW).record.id)
-    s.close()
-    raw = sqlite3.connect(db_path)  # back to the version 4 indexes
-    raw.executescript(
-        'DROP INDEX "certificate_window"; CREATE INDEX certificate_list ON certificate (archived, not_after, id);'
-        'CREATE INDEX "certificate_owner_id" ON "certificate" ("owner_id");'
-        'CREATE INDEX "certificatename_certificate_id" ON "certificatename" ("certificate_id");'
-        'CREATE INDEX "event_certificate_id" ON "event" ("certificate_id");'
-        "UPDATE setting SET value = '4' WHERE key = 'schema_version';"
-    )
-    raw.close()
+    scratch = Store.open(tmp_path / "scratch" / "s.db", user="u")
+    before = scratch.get(scratch.add_certificate(leaf.cert, [], leaf.key, type="existing", owner="x", now=NOW).record.id)
+    scratch.close()
+    old_database(tmp_path / "scratch" / "s.db", db_path, version=4)
     s = Store.open(db_path, user="u")
     indexes = {row[0] for row in s.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert "certificate_window" in indexes and not indexes & {"certificate_list", "certificate_owner_id", "event_certificate_id"}
