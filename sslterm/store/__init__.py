@@ -4,6 +4,7 @@ Only this package imports peewee. Records leave it as core dataclasses.
 """
 
 from sslterm.store.queries import ListQuery
-from sslterm.store.store import AddResult, Material, Store, covers
+from sslterm.store.rows import covers
+from sslterm.store.store import AddResult, Material, Store
 
 __all__ = ["AddResult", "ListQuery", "Material", "Store", "covers"]

@@ -27,7 +27,8 @@ from sslterm.core.lineage import certbot_place, names_key
 from sslterm.core.parse import PrivateKey, pkcs8_der
 from sslterm.core.validate import require_key_match
 from sslterm.store.models import Owner
-from sslterm.store.store import Store, _pem, _search_text, new_uid
+from sslterm.store.rows import new_uid, pem_text, search_text
+from sslterm.store.store import Store
 
 CHUNK = 400  # stays under SQLite's 999 bound parameters for IN (...) lists
 TRANSACTION = 10000  # certificates per IMMEDIATE transaction: each commit rewrites the index pages it touched, so fewer is faster; ~1 s of write lock at most
@@ -139,7 +140,7 @@ def _add_keys_and_chains(store: Store, scan: Scan, items: list[Candidate], bare:
         outcome = outcomes[index]
         blob = store.vault.encrypt(pkcs8_der(item.key), uid) if item.key is not None else None
         outcomes[index] = dataclasses.replace(outcome, has_key=item.key is not None)
-        updates.append((blob, "".join(_pem(c) for c in item.chain), outcome.cert_id))
+        updates.append((blob, "".join(pem_text(c) for c in item.chain), outcome.cert_id))
     for start in range(0, len(updates), TRANSACTION):
         with store.db.atomic():
             store.db.cursor().executemany("UPDATE certificate SET key_blob = ?, chain_pem = ? WHERE id = ?", updates[start : start + TRANSACTION])
@@ -257,14 +258,14 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         cert_id, lineage_id = first_id + offset, first_lineage + offset
         names = s.all_names or (s.primary_name.lower(),)
         domain = s.primary_name.lower()
-        search = _search_text(names)
+        search = search_text(names)
         blob = vault.encrypt(pkcs8_der(item.key), uid) if item.key is not None else None
         certbot = certbot_place(item.source) if run.supersede else None
         lineage_rows.append((lineage_id, run.owner_id, names_key(names), certbot.name if certbot else None))
         rows.append((
             cert_id, uid, name or s.primary_name, domain, run.owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
             at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
-            _json_strings(s.hostnames), search, item.pem, "".join(_pem(c) for c in item.chain), blob, lineage_id, at,
+            _json_strings(s.hostnames), search, item.pem, "".join(pem_text(c) for c in item.chain), blob, lineage_id, at,
         ))
         name_rows += [(cert_id, n) for n in names]
         search_rows.append((cert_id, search))

@@ -12,7 +12,8 @@ from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import DEFAULT_WINDOW_DAYS, RENEWABLE_TYPES
 from sslterm.store.models import Certificate, Endpoint, Owner, Setting, WebDomain
-from sslterm.store.store import LIST_COLUMNS, Store, list_records
+from sslterm.store.rows import LIST_COLUMNS, list_records
+from sslterm.store.store import Store
 
 SECONDS_PER_DAY = 86400
 

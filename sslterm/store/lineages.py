@@ -105,8 +105,8 @@ def supersede(store: Store, old: Certificate, new: Certificate, now: datetime, k
     settings move to ``new``; the list's Create At stays the lineage's, Update At
     becomes ``now``. Both rows get a ``kind`` event.
     """
-    new.lineage = old.lineage_id
-    new.version = latest_version(old.lineage_id) + 1
+    if new.lineage_id != old.lineage_id or new.version <= old.version:  # else merge_into numbered it already
+        new.lineage, new.version = old.lineage_id, latest_version(old.lineage_id) + 1
     new.created_at, new.updated_at = old.created_at, now
     if new.renew_before_days is None:
         new.renew_before_days = old.renew_before_days

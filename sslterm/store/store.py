@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from peewee import IntegrityError, OperationalError, SqliteDatabase
 
 from sslterm.core.errors import Abandoned, NotFoundError, StoreError, ValidationError
-from sslterm.core.names import normalize_domain, to_unicode
+from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
-from sslterm.store import lineages
+from sslterm.store import history, lineages
 from sslterm.store.db import open_database
 from sslterm.store.models import Certificate, CertificateName, Event, Lineage, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
+from sslterm.store.rows import LIST_COLUMNS, covers, list_records, new_uid, pem_text, record_of, search_text
 from sslterm.store.vault import KeyVault, key_file_for
 
 if TYPE_CHECKING:
@@ -55,53 +54,7 @@ class AddResult:
     other_id: int | None = None
 
 
-def _pem(cert: x509.Certificate) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
-
-
 ABANDON_CHECK_STEPS = 20_000  # SQLite VM steps between checks (~1 ms of work)
-
-# What a list row needs, in CertificateRecord's order: never the PEM, chain or key blobs.
-LIST_COLUMNS = (
-    Certificate.id, Certificate.name, Certificate.domain, Certificate.sans_json, Owner.name, Certificate.type,
-    Certificate.not_before, Certificate.not_after, Certificate.created_at, Certificate.updated_at, Certificate.issuer,
-    Certificate.subject, Certificate.serial, Certificate.fingerprint_sha256, Certificate.key_description,
-    Certificate.key_blob.is_null(False), Certificate.archived, Certificate.renew_before_days, Certificate.renewal_failures,
-    Certificate.renewal_error, Certificate.next_renewal_at, Certificate.lineage, Certificate.version, lineages.VERSIONS,
-    Certificate.added_at,
-)
-
-
-def list_records(rows: Iterable[tuple[Any, ...]], webs: dict[int, list[str]] | None = None) -> Iterator[CertificateRecord]:
-    """Records from rows of :data:`LIST_COLUMNS` (``webs``: web-domains by certificate id, if wanted)."""
-    for (cert_id, name, domain, sans, owner, kind, not_before, not_after, created_at, updated_at, issuer, subject, serial,
-         fingerprint, key_description, has_key, archived, renew_before_days, failures, error, next_renewal_at, lineage_id,
-         version, versions, added_at) in rows:
-        yield CertificateRecord(
-            id=cert_id, name=name, domain=domain, sans=tuple(json.loads(sans)), owner=owner, type=kind,
-            not_before=not_before, not_after=not_after, created_at=created_at, updated_at=updated_at,
-            issuer=issuer, subject=subject, serial=serial, fingerprint_sha256=fingerprint, key_description=key_description,
-            has_key=bool(has_key), archived=bool(archived), renew_before_days=renew_before_days,
-            web_domains=tuple(webs.get(cert_id, ())) if webs else (), renewal_failures=failures, renewal_error=error, next_renewal_at=next_renewal_at,
-            lineage_id=lineage_id, version=version, versions=versions or version, added_at=added_at,
-        )
-
-
-def new_uid() -> str:
-    """A unique row id that sorts by creation time (48-bit milliseconds, 80 random bits), like UUIDv7.
-
-    Time order keeps inserts at the right edge of the uid index instead of
-    scattering them over it, which matters when a fleet is imported at once.
-    """
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
-
-
-def _search_text(names: tuple[str, ...]) -> str:
-    forms = [n.lower() for n in names] + [to_unicode(n).lower() for n in names]
-    return " ".join(dict.fromkeys(forms))
-
 
 class Store:
     """Certificates, owners, web-domains and history in one SQLite file.
@@ -187,13 +140,13 @@ class Store:
                 if found.certbot_name:
                     lineages.name_certbot_lineage(current.lineage_id, found.certbot_name)
                 self._serve_primary(row, now)
-                return AddResult(self._record(row), "superseded", current.id)
+                return AddResult(record_of(row, with_web=True), "superseded", current.id)
             if found.placement is Placement.HISTORY and current is not None:
                 lineages.file_as_history(self, current, row, now, f"{event} as an older version of certificate {current.id}: {summary}")
-                return AddResult(self._record(row), "history", current.id)
+                return AddResult(record_of(row), "history", current.id)
             self._event(event, row, now, detail=summary)
             self._serve_primary(row, now)
-            return AddResult(self._record(row), "imported")
+            return AddResult(record_of(row), "imported")
 
     def renew(
         self,
@@ -218,7 +171,7 @@ class Store:
                                previous_id=old.id, lineage_id=old.lineage_id)
             text = detail or f"renewed, now expires {info.not_after:%Y-%m-%d}"
             lineages.supersede(self, old, new, now, "renewed", f"superseded by certificate {new.id}: {text}", f"replaces certificate {old.id}: {text}")
-            return self._record(new)
+            return record_of(new)
 
     def add_request(self, csr: x509.CertificateSigningRequest, key: PrivateKey, *, owner: str, now: datetime, name: str | None = None) -> CertificateRecord:
         """Store a pending request (CSR and its key) until the issued certificate is attached."""
@@ -237,13 +190,13 @@ class Store:
                 owner=owner_row, type="request", created_at=now, updated_at=now, added_at=now,
                 subject=csr.subject.rfc4514_string(), public_key_sha256=public_key_fingerprint(key.public_key()),
                 key_description=f"{algorithm} {curve or size}", sans_json=json.dumps(list(names)),
-                search=_search_text(names), csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+                search=search_text(names), csr_pem=csr.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             )
             self._index_search(row)
             self._store_key(row, key)
             self._names(row, names)
             self._event("created", row, now, detail=f"certificate request for {form.domain}")
-            return self._record(row)
+            return record_of(row)
 
     def attach_issued(self, cert_id: int, cert: x509.Certificate, chain: list[x509.Certificate], now: datetime) -> CertificateRecord:
         """Complete a pending request with the certificate the CA returned."""
@@ -276,7 +229,7 @@ class Store:
                 web.save()
                 self._event("domain_detached", row, now, domain=web.name, detail="certificate deleted")
             self._event("deleted", row, now)
-            return self._record(row)
+            return record_of(row)
 
     def set_web_domains(self, cert_id: int, names: list[str], now: datetime) -> CertificateRecord:
         """Make ``names`` exactly the web-domains this certificate serves (names validated)."""
@@ -300,7 +253,7 @@ class Store:
                 self._event("domain_attached", row, now, domain=name)
             row.updated_at = now
             row.save()
-            return self._record(row)
+            return record_of(row)
 
     def attach_web_domain(self, cert_id: int, name: str, now: datetime) -> CertificateRecord:
         """Add one web-domain to a certificate (read and write in one IMMEDIATE transaction)."""
@@ -330,7 +283,7 @@ class Store:
             lineages.merge_into(old, new)
             lineages.supersede(self, old, new, now, "replaced", f"replaced by certificate {new.id} ({new.name}) for {moved}",
                                f"replaces certificate {old.id} ({old.name}) for {moved}")
-            return self._record(new)
+            return record_of(new, with_web=True)
 
     def record_export(self, cert_id: int, now: datetime, detail: str) -> None:
         """Append an ``exported`` event (keys leaving the store are worth a trace)."""
@@ -346,7 +299,7 @@ class Store:
 
     def get(self, cert_id: int) -> CertificateRecord:
         """One certificate by id (archived ones too)."""
-        return self._record(self._row(cert_id), with_web=True)
+        return record_of(self._row(cert_id), with_web=True)
 
     def resolve(self, ref: str) -> CertificateRecord:
         """A certificate by id, or the live certificate for a domain or name.
@@ -427,32 +380,15 @@ class Store:
 
     def history(self, domain: str, limit: int | None = None) -> list[HistoryEvent]:
         """Every event for a domain's certificates and for the domain itself, newest first."""
-        try:
-            name = normalize_domain(domain)
-        except Exception:  # noqa: BLE001 - history of an odd name is still a lookup
-            name = domain.strip().lower()
-        cert_ids = CertificateName.select(CertificateName.certificate).where(CertificateName.name == name)
-        select = (
-            Event.select().where((Event.certificate.in_(cert_ids)) | (Event.domain == name))
-            .order_by(Event.at.desc(), Event.id.desc())
-        )
-        if limit:
-            select = select.limit(limit)
-        cache: dict[int, CertificateRecord] = {}
-        events = []
-        for ev in select:
-            record = None
-            if ev.certificate_id is not None:
-                if ev.certificate_id not in cache:
-                    cache[ev.certificate_id] = self.get(ev.certificate_id)
-                record = cache[ev.certificate_id]
-            events.append(HistoryEvent(ev.id, ev.at, ev.kind, ev.domain, record, ev.user, ev.detail))
-        return events
+        return history.domain_events(domain, self.get, limit)
+
+    def versions(self, domain: str) -> list[CertificateRecord]:
+        """Every version of every lineage that has held ``domain``: the serving lineage first, newest version first."""
+        return history.domain_versions(domain)
 
     def events_for(self, cert_id: int, limit: int = 10) -> list[HistoryEvent]:
         """The latest events of one certificate."""
-        select = Event.select().where(Event.certificate == cert_id).order_by(Event.at.desc(), Event.id.desc()).limit(limit)
-        return [HistoryEvent(e.id, e.at, e.kind, e.domain, None, e.user, e.detail) for e in select]
+        return history.certificate_events(cert_id, limit)
 
     def material(self, cert_id: int, with_key: bool = False) -> Material:
         """Parsed certificate, chain, request and (only if asked) the decrypted key."""
@@ -482,7 +418,7 @@ class Store:
         for cand in select:
             names = set(json.loads(cand.sans_json)) | {cand.domain}
             if all(covers(names, w) for w in webs):
-                records.append(self._record(cand))
+                records.append(record_of(cand))
         return records[:limit]
 
     def owners(self) -> list[str]:
@@ -527,7 +463,7 @@ class Store:
                 created_at=now, updated_at=now, issuer=info.issuer_text, subject=info.subject_text,
                 serial=info.serial_hex, fingerprint_sha256=info.sha256, public_key_sha256=info.public_key_sha256,
                 key_description=info.key_description, sans_json=json.dumps(list(info.sans.hostnames)),
-                search=_search_text(names), cert_pem=_pem(cert), chain_pem="".join(_pem(c) for c in chain),
+                search=search_text(names), cert_pem=pem_text(cert), chain_pem="".join(pem_text(c) for c in chain),
                 previous=previous_id,
             )
         except IntegrityError as exc:
@@ -570,11 +506,11 @@ class Store:
     def _attach(self, row: Certificate, cert: x509.Certificate, chain: list[x509.Certificate], info: CertInfo, now: datetime) -> CertificateRecord:
         """Complete a request; when a live certificate with its names and owner is older, it supersedes it."""
         names = info.all_names or (row.domain,)
-        row.cert_pem, row.chain_pem = _pem(cert), "".join(_pem(c) for c in chain)
+        row.cert_pem, row.chain_pem = pem_text(cert), "".join(pem_text(c) for c in chain)
         row.not_before, row.not_after, row.updated_at = info.not_before, info.not_after, now
         row.issuer, row.subject, row.serial = info.issuer_text, info.subject_text, info.serial_hex
         row.fingerprint_sha256, row.key_description = info.sha256, info.key_description
-        row.sans_json, row.search = json.dumps(list(info.sans.hostnames)), _search_text(names)
+        row.sans_json, row.search = json.dumps(list(info.sans.hostnames)), search_text(names)
         row.save()
         self._names(row, names)
         self._event("attached", row, now, detail=f"issued certificate attached, expires {info.not_after:%Y-%m-%d}")
@@ -586,7 +522,7 @@ class Store:
                                f"issued for a request, supersedes certificate {current.id}")
             Lineage.delete().where(Lineage.id == own_lineage).execute()
         self._serve_primary(row, now)
-        return self._record(row)
+        return record_of(row)
 
     def _refresh_existing(self, row: Certificate, key: PrivateKey | None, chain: list[x509.Certificate], now: datetime) -> CertificateRecord:
         changed = False
@@ -595,7 +531,7 @@ class Store:
             self._event("key_added", row, now)
             changed = True
         if chain and not row.chain_pem.strip():
-            row.chain_pem = "".join(_pem(c) for c in chain)
+            row.chain_pem = "".join(pem_text(c) for c in chain)
             changed = True
         if row.archived and lineages.restorable(row):
             row.archived, row.archived_at = False, None
@@ -604,7 +540,7 @@ class Store:
         if changed:
             row.updated_at = now
             row.save()
-        return self._record(row)
+        return record_of(row)
 
     def _serve_primary(self, row: Certificate, now: datetime) -> None:
         """A new certificate serves its primary domain as a web-domain if nothing else does."""
@@ -618,26 +554,3 @@ class Store:
 
     def _event(self, kind: str, row: Certificate | None, now: datetime, domain: str | None = None, detail: str = "") -> None:
         Event.create(at=now, kind=kind, certificate=row, domain=domain, user=self.user, detail=detail)
-
-    def _record(self, row: Certificate, with_web: bool = False, webs: tuple[str, ...] = ()) -> CertificateRecord:
-        if with_web:
-            webs = tuple(w.name for w in WebDomain.select(WebDomain.name).where(WebDomain.certificate == row.id).order_by(WebDomain.name))
-        return CertificateRecord(
-            id=row.id, name=row.name, domain=row.domain, sans=tuple(json.loads(row.sans_json)),
-            owner=row.owner.name, type=row.type, not_before=row.not_before, not_after=row.not_after,
-            created_at=row.created_at, updated_at=row.updated_at, issuer=row.issuer, subject=row.subject,
-            serial=row.serial, fingerprint_sha256=row.fingerprint_sha256, key_description=row.key_description,
-            has_key=row.key_blob is not None, archived=row.archived, renew_before_days=row.renew_before_days,
-            web_domains=webs, renewal_failures=row.renewal_failures, renewal_error=row.renewal_error,
-            next_renewal_at=row.next_renewal_at, lineage_id=row.lineage_id, version=row.version,
-            versions=lineages.latest_version(row.lineage_id) if row.lineage_id else 1, added_at=row.added_at,
-        )
-
-
-def covers(names: set[str], host: str) -> bool:
-    """True when a certificate valid for ``names`` is valid for ``host`` (one-label wildcards)."""
-    host = host.lower()
-    if host in names:
-        return True
-    parts = host.split(".", 1)
-    return len(parts) == 2 and f"*.{parts[1]}" in names
