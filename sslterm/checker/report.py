@@ -11,7 +11,7 @@ from sslterm.core.records import iso
 OK, WARNING, CRITICAL = "OK", "WARNING", "CRITICAL"
 EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2}
 # Problem kinds are a contract for scripts: add new ones, never rename.
-KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted")
+KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted", "outdated")
 
 
 @dataclass(frozen=True, slots=True)

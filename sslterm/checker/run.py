@@ -106,7 +106,12 @@ def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult
     trust = verify_served_chain(list(result.chain), result.endpoint.server_name, now, roots)
     checks.save_probe(record.id, now, error=None, served_sha256=served, served_not_after=result.leaf.not_valid_after_utc,
                       chain_length=len(result.chain), drift=drift, trusted=trust.trusted, trust_reason=trust.reason or None)
-    if drift:
+    older = checks.held_version(served) if drift and record.lineage_id is not None else None
+    if older is not None and older[0] == record.lineage_id:
+        expires = f"expires {older[2]:%Y-%m-%d}" if older[2] else "no expiry"
+        report.problems.append(Problem("outdated", WARNING, record.domain, f"serving v{older[1]} ({expires}), current is v{record.version}",
+                                       record.certificate_id, where))
+    elif drift:
         held = f"certificate {record.certificate_id}" if record.certificate_id else "no certificate"
         report.problems.append(Problem("drift", WARNING, record.domain, f"serves {served[:16]}…, we hold {held} ({(record.expected_sha256 or 'none')[:16]}…)", record.certificate_id, where))
     served_left = result.leaf.not_valid_after_utc - now

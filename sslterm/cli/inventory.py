@@ -114,22 +114,23 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
     now = ctx.clock.now()
-    events = ctx.store.history(args.domain)
+    versions, events = ctx.store.versions(args.domain), ctx.store.history(args.domain)
     if args.format == "json":
-        print(to_json([e.to_json(now) for e in events]))
+        print(to_json({"versions": [v.to_json(now) for v in versions], "events": [e.to_json(now) for e in events]}))
         return 0
-    if not events:
+    if not events and not versions:
         print(f"no history for {safe(args.domain)}")
         return 0
+    if versions:
+        rows = [(v.id, v.lineage_id, v.version_label, iso(v.added_at), iso(v.not_after), v.status(now).value + ("" if not v.archived else " (archived)"),
+                 v.type_label, v.serial, ", ".join(v.web_domains)) for v in versions]
+        print(table(("ID", "LINEAGE", "VERSION", "CREATE AT", "EXPIRED DATE", "STATUS", "TYPE", "SERIAL", "WEB-DOMAINS"), rows))
+        print()
     rows = []
     for e in events:
         c = e.certificate
-        rows.append((
-            iso(e.at), e.kind, c.id if c else "", c.name if c else e.domain or "",
-            iso(c.created_at) if c else "", iso(c.updated_at) if c else "", iso(c.not_after) if c else "",
-            (c.status(now).value + (" (archived)" if c.archived else "")) if c else "", c.type if c else "", e.user, e.detail,
-        ))
-    print(table(("AT", "EVENT", "ID", "CERTIFICATE", "CREATE AT", "UPDATE AT", "EXPIRED DATE", "STATUS", "TYPE", "USER", "DETAIL"), rows))
+        rows.append((iso(e.at), e.kind, c.id if c else "", c.version_label if c else "", c.name if c else e.domain or "", e.user, e.detail))
+    print(table(("AT", "EVENT", "ID", "VERSION", "CERTIFICATE", "USER", "DETAIL"), rows))
     return 0
 
 

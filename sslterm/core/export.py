@@ -36,7 +36,7 @@ def export_files(
 ) -> list[ExportFile]:
     """The files for one certificate in ``fmt``; the key is included only when given.
 
-    pem: ``<name>.crt``, ``<name>.chain.crt``, ``<name>.fullchain.crt``, ``<name>.key``.
+    pem: ``<name>.crt``, ``<name>.chain.crt`` (only with a chain), ``<name>.fullchain.crt``, ``<name>.key``.
     der: ``<name>.der``, ``<name>.chain.p7b``, ``<name>.key.der`` (PKCS#8).
     pfx: ``<name>.pfx`` holding certificate, chain and (when given) key.
     """
@@ -62,11 +62,10 @@ def _pem(cert: x509.Certificate) -> bytes:
 
 def _pem_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None) -> list[ExportFile]:
     chain_pem = b"".join(_pem(c) for c in chain)
-    files = [
-        ExportFile(f"{base}.crt", _pem(cert), PUBLIC_MODE),
-        ExportFile(f"{base}.chain.crt", chain_pem, PUBLIC_MODE),
-        ExportFile(f"{base}.fullchain.crt", _pem(cert) + chain_pem, PUBLIC_MODE),
-    ]
+    files = [ExportFile(f"{base}.crt", _pem(cert), PUBLIC_MODE)]
+    if chain:  # a self-signed certificate has no chain: no empty file for it
+        files.append(ExportFile(f"{base}.chain.crt", chain_pem, PUBLIC_MODE))
+    files.append(ExportFile(f"{base}.fullchain.crt", _pem(cert) + chain_pem, PUBLIC_MODE))
     if key is not None:
         files.append(ExportFile(f"{base}.key", private_key_pem(key), PRIVATE_MODE))
     return files

@@ -141,6 +141,8 @@ class EndpointRecord:
     drift: bool | None = None
     trusted: bool | None = None
     trust_reason: str | None = None
+    lineage_id: int | None = None  # of the certificate held for the domain
+    version: int | None = None
 
     @property
     def address(self) -> str:

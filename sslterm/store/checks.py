@@ -140,7 +140,14 @@ class CheckStore:
             certificate_id=web.certificate_id, expected_sha256=cert.fingerprint_sha256 if cert else None,
             last_probe_at=row.last_probe_at, last_error=row.last_error, served_sha256=row.served_sha256,
             served_not_after=row.served_not_after, drift=row.drift, trusted=row.trusted, trust_reason=row.trust_reason,
+            lineage_id=cert.lineage_id if cert else None, version=cert.version if cert else None,
         )
+
+    def held_version(self, sha256: str) -> tuple[int | None, int, datetime | None] | None:
+        """(lineage, version, not_after) of a stored certificate by fingerprint, archived ones too."""
+        row = (Certificate.select(Certificate.lineage, Certificate.version, Certificate.not_after)
+               .where(Certificate.fingerprint_sha256 == sha256).tuples().first())
+        return None if row is None else (row[0], row[1], row[2])
 
     # ------------------------------------------------------------ expiry
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from sslterm.checker.probe import Endpoint, probe_all
 from sslterm.checker.run import CheckOptions, check_pass
 from sslterm.store.checks import CheckStore
-from tests.factories import DAY, NOW, make_chain
+from tests.factories import DAY, NOW, make_cert, make_chain
 
 
 def site(cn: str = "site.example", **kw):
@@ -118,3 +118,26 @@ def test_200_endpoints_probed_concurrently(servers, tmp_path):
     assert all(len(r.chain) == 2 and r.leaf == chain.leaf.cert for r in results)
     assert [r.endpoint for r in results] == endpoints  # results come back in input order
     assert elapsed < 60  # a bound against hangs, not a speed test (see the benchmark)
+
+
+def test_an_older_version_of_the_lineage_served_is_outdated_not_drift(store, servers, tmp_path):
+    root_chain = site()
+    old = root_chain.leaf
+    new = make_cert("site.example", issuer=root_chain.intermediate, sans=[x509.DNSName("site.example")],
+                    not_before=NOW - DAY, not_after=NOW + 89 * DAY, serial=77)
+    first = held(store, root_chain)
+    renewed = store.add_certificate(new.cert, [root_chain.intermediate.cert], new.key, type="existing", owner="ops",
+                                    now=NOW, supersede=True)
+    assert renewed.outcome == "superseded" and renewed.record.version == 2
+    stale = servers.add_tls(tmp_path, "stale", [old.cert, root_chain.intermediate.cert], old.key)
+    current = servers.add_tls(tmp_path, "current", [new.cert, root_chain.intermediate.cert], new.key)
+    foreign = site()
+    other = servers.add_tls(tmp_path, "foreign", [foreign.leaf.cert, foreign.intermediate.cert], foreign.leaf.key)
+    for port in (stale, current, other):
+        CheckStore(store).add_endpoint("site.example", "127.0.0.1", port, None, NOW)
+    report = run(store, root_chain)
+    assert kinds(report) == sorted([("drift", "site.example", f"127.0.0.1:{other}"), ("untrusted", "site.example", f"127.0.0.1:{other}"),
+                                    ("outdated", "site.example", f"127.0.0.1:{stale}")])  # another CA's chain: untrusted too
+    (outdated,) = [p for p in report.problems if p.kind == "outdated"]
+    assert outdated.message == f"serving v1 (expires {old.cert.not_valid_after_utc:%Y-%m-%d}), current is v2"
+    assert outdated.certificate_id == renewed.record.id != first.id

@@ -160,7 +160,7 @@ def test_export_files_modes_names_and_refusals(run, tmp_path):
     loaded = pkcs12.load_pkcs12((tmp_path / "pfx" / "wildcard.wild.example.pfx").read_bytes(), None)
     assert loaded.cert.certificate == c.leaf.cert and loaded.key is not None
     history = json.loads(run("history", "*.wild.example", "--format", "json")[1])
-    assert [e["event"] for e in history].count("exported") == 3
+    assert [e["event"] for e in history["events"]].count("exported") == 3
 
 
 def test_hostile_certificate_names_cannot_escape_the_export_directory(run, tmp_path):
@@ -169,7 +169,7 @@ def test_hostile_certificate_names_cannot_escape_the_export_directory(run, tmp_p
     assert run("import", str(tmp_path / "e.pem"))[0] == 0
     code, out, err = run("export", "evil.example", "--out", str(tmp_path / "x"))
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "x").iterdir())[0] == "etc_evil.chain.crt"
+    assert sorted(p.name for p in (tmp_path / "x").iterdir()) == ["etc_evil.crt", "etc_evil.fullchain.crt"]  # no chain: no chain file
     assert not (tmp_path.parent / "etc").exists()
 
 
@@ -182,7 +182,7 @@ def test_delete_needs_yes_without_a_terminal_and_keeps_history(run, tmp_path, mo
     code, out, _ = run("delete", "del.example", "--yes")
     assert code == 0 and "deleted certificate 1" in out
     assert json.loads(run("list", "--format", "json")[1]) == []
-    events = json.loads(run("history", "del.example", "--format", "json")[1])
+    events = json.loads(run("history", "del.example", "--format", "json")[1])["events"]
     assert events[0]["event"] == "deleted" and events[0]["certificate"]["archived"]
 
 
@@ -195,7 +195,8 @@ def test_demo_covers_every_status_type_and_owner(run):
     assert {r["type"] for r in rows} == {"self-signed", "request", "existing", "auto"}
     assert len({r["owner"] for r in rows}) >= 4
     assert json.loads(run("list", "--status", "7d", "--format", "json")[1])
-    assert len(json.loads(run("history", "cdn.example.net", "--format", "json")[1])) >= 5
+    history = json.loads(run("history", "cdn.example.net", "--format", "json")[1])
+    assert len(history["events"]) >= 5 and [v["version"] for v in history["versions"]] == [3, 2, 1]
 
 
 def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):
@@ -212,3 +213,30 @@ def test_untrusted_names_reach_the_terminal_without_control_characters(run, tmp_
     run("import", str(tmp_path / "h.pem"))
     _, out, _ = run("list")
     assert "\x1b" not in out and "\\x1b" in out
+
+
+def test_import_lines_say_what_each_version_became_and_history_lists_versions_first(run, tmp_path):
+    from tests.store.test_lineages import certbot_tree, versions
+
+    tree = certbot_tree(tmp_path / "le", "shop", versions("shop.example", 3))
+    code, out, err = run("import", str(tree / "live"))
+    assert code == 0 and out.startswith("imported  shop.example (id 1, with key)"), err
+    code, out, err = run("import", str(tree))
+    assert code == 0, err
+    assert "history of #1  shop.example (id 2, with key) from" in out and "history of #1  shop.example (id 3" in out
+    assert "already present  shop.example (id 1" in out
+    rows = json.loads(run("list", "--format", "json")[1])
+    assert [(r["id"], r["lineage_id"], r["version"], r["versions"]) for r in rows] == [(1, 1, 3, 3)]
+    every = json.loads(run("list", "--all-versions", "--format", "json")[1])
+    assert sorted((r["id"], r["version"], r["archived"]) for r in every) == [(1, 3, False), (2, 1, True), (3, 2, True)]
+    history = json.loads(run("history", "shop.example", "--format", "json")[1])
+    assert [v["version"] for v in history["versions"]] == [3, 2, 1] and {"versions", "events"} == set(history)
+    text = run("history", "shop.example")[1]
+    assert text.index("VERSION") < text.index("EVENT") and "v3" in text
+    assert "v3 of 3 (lineage 1), current" in run("show", "shop.example")[1]
+    newer = versions("shop.example", 4)[3]
+    (tmp_path / "renewed.pem").write_bytes(newer.pem)
+    code, out, _ = run("import", str(tmp_path / "renewed.pem"))
+    assert code == 0 and out.startswith("renewed: supersedes #1  shop.example (id 4)")
+    code, out, _ = run("import", "--no-supersede", str(tmp_path / "renewed.pem"))
+    assert "already present" in out
