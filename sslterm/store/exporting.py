@@ -20,8 +20,12 @@ def export_certificate(
     now: datetime,
     force: bool = False,
     pfx_password: bytes | None = None,
+    base_name: str | None = None,
 ) -> list[Path]:
     """Write the files for ``cert_id`` into ``out_dir`` and record an ``exported`` event.
+
+    Files are named after the certificate's name, or ``base_name`` (the TUI names
+    downloaded versions ``<name>.v<N>``).
 
     The key is written (0600) only when ``with_key``; existing files are never
     overwritten without ``force``; symlinks at the destination are refused.
@@ -33,7 +37,7 @@ def export_certificate(
         raise ExportError(f"certificate {cert_id} is a pending request with no issued certificate yet")
     if with_key and material.key is None:
         raise ExportError(f"certificate {cert_id} has no private key stored: export without --with-key")
-    files = export_files(record.name, material.certificate, material.chain, material.key if with_key else None, fmt, pfx_password)
+    files = export_files(base_name or record.name, material.certificate, material.chain, material.key if with_key else None, fmt, pfx_password)
     ensure_private_dir(out_dir)
     if not out_dir.is_dir():
         raise ExportError(f"{out_dir} is not a directory")

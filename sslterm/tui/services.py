@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sslterm.core.clock import Clock
 from sslterm.store import Store
@@ -15,6 +16,7 @@ class Services:
 
     store: Store
     clock: Clock
+    download_dir: Path | None = None  # the folder of the last download, offered again
 
     def now(self) -> datetime:
         return self.clock.now()

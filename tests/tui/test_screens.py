@@ -8,11 +8,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from textual.widgets import Checkbox, Input
 
+from sslterm.checker.run import CheckOptions, check_pass
+from sslterm.core.status import Bucket
 from sslterm.tui.screens.change import ChangeScreen
 from sslterm.tui.screens.detail import DetailScreen
 from sslterm.tui.screens.dialogs import DownloadDialog
 from sslterm.tui.screens.history import HistoryScreen
-from tests.factories import NOW
+from tests.factories import NOW, make_cert
 from tests.tui.conftest import SIZE, add, screen_text, settle
 
 
@@ -41,27 +43,46 @@ async def test_detail_pem_is_viewable_and_copyable_and_the_key_is_never_shown(ap
         assert "PRIVATE KEY" not in screen_text(app) and "PRIVATE KEY" not in app.clipboard
 
 
-async def test_history_row_downloads_that_version(app, store, tmp_path):
+async def test_the_view_lists_versions_and_downloads_each_next_to_the_other(app, store, tmp_path):
     old = add(store, "v.example", -5, serial=1)
-    new_issued = __import__("tests.factories", fromlist=["make_cert"]).make_cert("v.example", serial=2)
+    new_issued = make_cert("v.example", serial=2)
     store.renew(old.id, new_issued.cert, [], new_issued.key, NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.versions_table
+        assert [str(c.label) for c in table.ordered_columns] == ["Ver", "ID", "Create At", "Expired Date", "Status", "Type", "Serial"]
+        assert [[str(cell) for cell in table.get_row_at(i)][:2] for i in range(table.row_count)] == [["v2", "2"], ["v1", "1"]]
+        assert "Expired (archived)" in str(table.get_row_at(1)[4])
         kinds = [(e.kind, e.certificate.id) for e in app.screen.events]
         assert kinds[:2] == [("renewed", 2), ("renewed", 1)]
-        await pilot.press("down", "x")  # the old, archived version
-        await settle(pilot)
-        assert isinstance(app.screen, DownloadDialog)
-        app.screen.query_one("#directory", Input).value = str(tmp_path / "dl")
-        await pilot.press("enter")
-        await settle(pilot)
+        for downs in (0, 1):  # the current version, then the old, archived one, both with their keys
+            await pilot.press(*["down"] * downs, "x")
+            await settle(pilot)
+            assert isinstance(app.screen, DownloadDialog)
+            if downs == 0:
+                app.screen.query_one("#directory", Input).value = str(tmp_path / "dl")
+            else:  # the dialog offers the last folder again
+                assert app.screen.query_one("#directory", Input).value == str(tmp_path / "dl")
+            app.screen.query_one("#with-key", Checkbox).value = True
+            app.screen.query_one("#directory", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            app.screen.versions_table.focus()
+            app.screen.versions_table.move_cursor(row=0)
     written = sorted(p.name for p in (tmp_path / "dl").iterdir())
-    assert written == ["v.example.chain.crt", "v.example.crt", "v.example.fullchain.crt"]
-    cert = x509.load_pem_x509_certificate((tmp_path / "dl" / "v.example.crt").read_bytes())
-    assert cert.serial_number == 1
+    assert written == ["v.example.v1.crt", "v.example.v1.fullchain.crt", "v.example.v1.key",
+                       "v.example.v2.crt", "v.example.v2.fullchain.crt", "v.example.v2.key"]  # self-signed: no chain file
+    for version, issued_serial in (("v1", 1), ("v2", 2)):
+        cert = x509.load_pem_x509_certificate((tmp_path / "dl" / f"v.example.{version}.crt").read_bytes())
+        key_path = tmp_path / "dl" / f"v.example.{version}.key"
+        key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+        assert cert.serial_number == issued_serial and stat.S_IMODE(key_path.stat().st_mode) == 0o600
+        assert key.public_key().public_numbers() == cert.public_key().public_numbers()
 
 
 async def test_download_with_key_needs_an_explicit_confirmation(app, inventory, tmp_path):
@@ -114,24 +135,32 @@ async def test_change_adds_validates_and_removes_web_domains(app, inventory, sto
         assert store.get(record.id).web_domains == ("www.twenty.example",)
 
 
-async def test_change_replace_moves_web_domains_to_the_chosen_certificate(app, inventory, store):
+async def test_change_replace_supersedes_the_replaced_certificate(app, inventory, store):
     wildcard = add(store, "twenty.example", 300, sans=["twenty.example", "*.twenty.example"], serial=50)
     old = inventory["twenty.example"]
     store.attach_web_domain(old.id, "www.twenty.example", NOW)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        assert app.screen.counts.counts[Bucket.DAYS_30] == 2
         await pilot.press("down", "down", "c")
         await settle(pilot)
         assert [c.id for c in app.screen.data.candidates] == [wildcard.id]
         app.screen.candidates.focus()
         await pilot.press("enter")
         await settle(pilot)
+        assert "is superseded: it is archived" in screen_text(app)
         await pilot.press("y")
         await settle(pilot)
-    assert store.get(old.id).web_domains == ()
+        assert app.screen.cert_id == wildcard.id  # the screen follows the successor
+        await pilot.press("escape")
+        await settle(pilot)
+        assert old.id not in [r.id for r in app.screen.table.page] and app.screen.counts.counts[Bucket.DAYS_30] == 1
+    assert store.get(old.id).archived and store.get(old.id).web_domains == ()
     assert store.get(wildcard.id).web_domains == ("twenty.example", "www.twenty.example")
     events = [(e.kind, e.certificate.id) for e in store.history("twenty.example") if e.kind == "replaced"]
     assert sorted(events) == sorted([("replaced", old.id), ("replaced", wildcard.id)])
+    report = await check_pass(store, NOW, CheckOptions(renew=False, probe=False))
+    assert all(p.certificate_id != old.id for p in report.problems)
 
 
 async def test_errors_become_notifications_not_crashes(app, inventory, store, tmp_path):

@@ -30,31 +30,39 @@ def confirm_delete(screen: SslTermScreen, record: CertificateRecord, after: Call
     screen.app.push_screen(ConfirmDialog(question, "Delete"), answered)
 
 
-def start_download(screen: SslTermScreen, record: CertificateRecord) -> None:
-    """Ask where and how, confirm a private key explicitly, then write with the export rules."""
+def start_download(screen: SslTermScreen, record: CertificateRecord, versioned: bool = False) -> None:
+    """Ask where and how, confirm a private key explicitly, then write with the export rules.
+
+    ``versioned`` names the files after the version (``shop.example.v3.crt``), so that
+    versions downloaded into one folder never collide. The folder is remembered.
+    """
     if record.type == "request" and record.not_after is None:
         _download_csr(screen, record)
         return
+    base = f"{record.name}.{record.version_label}" if versioned else None
 
     def chosen(request: DownloadRequest | None) -> None:
         if request is None:
             return
+        screen.services.download_dir = request.directory
         if not request.with_key:
-            _write(screen, record, request)
+            _write(screen, record, request, base)
             return
         question = Text.assemble(
             "Write the PRIVATE KEY of ", describe(record), f"\nunencrypted to {printable(request.directory)} (mode 0600)?"
         )
-        screen.app.push_screen(ConfirmDialog(question, "Include key"), lambda yes: _write(screen, record, request) if yes else None)
+        screen.app.push_screen(ConfirmDialog(question, "Include key"), lambda yes: _write(screen, record, request, base) if yes else None)
 
-    screen.app.push_screen(DownloadDialog(Text.assemble("Download ", describe(record)), record.has_key), chosen)
+    title = Text.assemble("Download ", describe(record), f" ({record.version_label})" if versioned else "")
+    screen.app.push_screen(DownloadDialog(title, record.has_key, screen.services.download_dir), chosen)
 
 
-def _write(screen: SslTermScreen, record: CertificateRecord, request: DownloadRequest) -> None:
+def _write(screen: SslTermScreen, record: CertificateRecord, request: DownloadRequest, base: str | None) -> None:
     store, now = screen.services.store, screen.services.now()
 
     def work() -> list[str]:
-        return [str(p) for p in export_certificate(store, record.id, request.directory, request.format, request.with_key, now)]
+        written = export_certificate(store, record.id, request.directory, request.format, request.with_key, now, base_name=base)
+        return [str(p) for p in written]
 
     screen.job("download", work, lambda paths: screen.notify("Wrote:\n" + "\n".join(printable(p) for p in paths), title="Download", markup=False, timeout=10))
 
@@ -78,6 +86,8 @@ def _download_csr(screen: SslTermScreen, record: CertificateRecord) -> None:
             store.record_export(record.id, now, f"CSR to {request.directory}: {path.name}")
             return str(path)
 
+        screen.services.download_dir = request.directory
         screen.job("download", work, lambda path: screen.notify(f"Wrote:\n{printable(path)}", title="Download", markup=False, timeout=10))
 
-    screen.app.push_screen(DownloadDialog(Text.assemble("Download the CSR of ", describe(record)), False, csr_only=True), chosen)
+    title = Text.assemble("Download the CSR of ", describe(record))
+    screen.app.push_screen(DownloadDialog(title, False, screen.services.download_dir, csr_only=True), chosen)

@@ -135,6 +135,7 @@ class CertificateListScreen(SslTermScreen):
         self._waiting: CertificateTable.PageRequested | None = None  # a page the read under way will hold
         self._loads = 0  # counts reloads: rows read ahead before the latest one are stale
         self.last_check: str = ""
+        self._shown_once = False  # the first resume is the first showing, already loaded by on_mount
 
     def compose(self) -> ComposeResult:
         yield FilterBar()
@@ -147,6 +148,12 @@ class CertificateListScreen(SslTermScreen):
 
     def on_mount(self) -> None:
         self.reload()  # now, not after the first layout: the rows arrive with the first frame
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen (however it was left): what it changed shows, the cursor stays."""
+        if self._shown_once:
+            self.reload(self.table.absolute_cursor)
+        self._shown_once = True
 
     # ------------------------------------------------------------- loading
 
@@ -390,19 +397,19 @@ class CertificateListScreen(SslTermScreen):
     def open_detail_id(self, cert_id: int) -> None:
         from sslterm.tui.screens.detail import DetailScreen
 
-        self.app.push_screen(DetailScreen(self.services, cert_id), lambda _: self.reload(self.table.absolute_cursor))
+        self.app.push_screen(DetailScreen(self.services, cert_id))
 
     def action_history(self) -> None:
         from sslterm.tui.screens.history import HistoryScreen
 
         if (record := self._selected()) is not None:
-            self.app.push_screen(HistoryScreen(self.services, record.domain), lambda _: self.reload(self.table.absolute_cursor))
+            self.app.push_screen(HistoryScreen(self.services, record.domain))
 
     def action_change(self) -> None:
         from sslterm.tui.screens.change import ChangeScreen
 
         if (record := self._selected()) is not None:
-            self.app.push_screen(ChangeScreen(self.services, record.id), lambda _: self.reload(self.table.absolute_cursor))
+            self.app.push_screen(ChangeScreen(self.services, record.id))
 
     def action_delete(self) -> None:
         from sslterm.tui.screens.actions import confirm_delete

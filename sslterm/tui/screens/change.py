@@ -169,6 +169,12 @@ class ChangeScreen(SslTermScreen):
         store, now, cert_id = self.services.store, self.services.now(), self.cert_id
         self.job("web-domain", lambda: store.set_web_domains(cert_id, remaining, now), lambda _: (self.notify(f"{name} removed.", markup=False), self.load()))
 
+    def _replaced(self, old: CertificateRecord, new: CertificateRecord) -> None:
+        """The replaced certificate is archived: this screen now edits its successor."""
+        self.notify(f"Certificate {old.id} replaced by {new.id}; {old.id} is archived.", markup=False)
+        self.cert_id = new.id
+        self.load()
+
     @on(DataTable.RowSelected, "#candidates")
     def _replace(self, event: DataTable.RowSelected) -> None:
         if self.data is None:
@@ -177,12 +183,13 @@ class ChangeScreen(SslTermScreen):
         record = self.data.record
         question = Text.assemble(
             "Replace ", f"#{record.id} ", plain(record.name), " with ", f"#{other.id} ", plain(other.name), "?\n\n",
-            "These web-domains move to it: ", plain(", ".join(record.web_domains) or "none"),
+            f"#{record.id} is superseded: it is archived, leaves the list and the checks, and stays in the domain's history. ",
+            "These web-domains, their endpoints and its settings move to ", f"#{other.id}: ", plain(", ".join(record.web_domains) or "none"),
         )
         store, now = self.services.store, self.services.now()
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.job("replace", lambda: store.replace(record.id, other.id, now), lambda _: (self.notify(f"Web-domains moved to certificate {other.id}."), self.load()))
+                self.job("replace", lambda: store.replace(record.id, other.id, now), lambda _: self._replaced(record, other))
 
         self.app.push_screen(ConfirmDialog(question, "Replace"), answered)
