@@ -49,10 +49,12 @@ class Scene:
     title: str
     steps: tuple[Step, ...] = field(default=())
     demo: bool = True
+    size: tuple[int, int] | None = None  # a terminal of its own (else the script's and the tests' size)
 
 
 SCENES = [
     Scene("list", "Certificate list, most urgent first"),
+    Scene("list-wide", "A wide terminal: every column, Create At (first version) and Update At (last renewal)", size=(172, 30)),
     Scene("list-7-days", "Status filter: 7 days", ("4",)),
     Scene("search", "Search by domain as you type", ("slash", *"shop")),
     Scene("detail", "Certificate information", ("down", "down", "down", "enter")),
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args[0]) if args else Path("screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
     for scene in SCENES:
-        path = asyncio.run(capture(scene, out_dir))
+        path = asyncio.run(capture(scene, out_dir, scene.size or SCREENSHOT_SIZE))
         print(f"wrote {path}")
     return 0
 

@@ -22,6 +22,6 @@ def test_screen(scene, snap_compare, tmp_path):
         await play(pilot, scene)
 
     try:
-        assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+        assert snap_compare(app, terminal_size=scene.size or SIZE, run_before=run_before)
     finally:
         app.services.store.close()
