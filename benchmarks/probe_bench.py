@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from sslterm.checker.probe import DEFAULT_CONCURRENCY, Endpoint, probe_all
+from sslterm.probes.tls import DEFAULT_CONCURRENCY, Endpoint, probe_all
 
 HERE = Path(__file__).resolve().parent
 

@@ -46,3 +46,17 @@ def store(db_path: Path):
     s = Store.open(db_path, user="tester")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def nginx(tmp_path_factory):
+    """One real nginx for the run (Debian's, installed by .ci/run), sites added per test."""
+    import shutil
+
+    from tests.deploy.nginx import NGINX, Nginx
+
+    if not shutil.which(NGINX) and not Path(NGINX).exists():
+        pytest.skip("nginx is not installed (.ci/run installs it with apt-get)")
+    server = Nginx(tmp_path_factory.mktemp("nginx"))
+    yield server
+    server.stop()

@@ -11,7 +11,8 @@ from sslterm.core.records import iso
 OK, WARNING, CRITICAL = "OK", "WARNING", "CRITICAL"
 EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2}
 # Problem kinds are a contract for scripts: add new ones, never rename.
-KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted", "outdated")
+KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted", "outdated",
+         "deploy-failed", "deploy-unverified")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,22 @@ class Renewal:
     not_after: datetime
 
 
+@dataclass(frozen=True)
+class Deployment:
+    """A deploy this pass ran: ``verified``, ``deployed``, ``unverified`` or ``failed``."""
+
+    domain: str
+    target_id: int
+    certificate_id: int | None
+    version: int | None
+    result: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"domain": self.domain, "target_id": self.target_id, "certificate_id": self.certificate_id,
+                "version": self.version, "result": self.result, "message": self.message}
+
+
 @dataclass
 class CheckReport:
     """Everything one pass found and did."""
@@ -48,6 +65,7 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     renewals: list[Renewal] = field(default_factory=list)
+    deployments: list[Deployment] = field(default_factory=list)
     probed: int = 0
 
     @property
@@ -68,6 +86,9 @@ class CheckReport:
         parts = [f"{n} {kind}" for kind, n in counts.items() if n]
         if self.renewals:
             parts.append(f"{len(self.renewals)} renewed")
+        deployed = sum(1 for d in self.deployments if d.result in ("verified", "deployed"))
+        if deployed:
+            parts.append(f"{deployed} deployed")
         body = ", ".join(parts) if parts else f"{self.counts.get('all', 0)} certificates, nothing to report"
         perf = " ".join(f"{k.replace('-', '_')}={v}" for k, v in counts.items())
         return f"SSLTERM {self.status} - {body} | {perf} renewed={len(self.renewals)} probed={self.probed}"
@@ -77,5 +98,6 @@ class CheckReport:
             "status": self.status, "exit_code": self.exit_code, "checked_at": iso(self.at),
             "counts": self.counts, "probed": self.probed,
             "renewed": [{"domain": r.domain, "old_id": r.old_id, "new_id": r.new_id, "not_after": iso(r.not_after)} for r in self.renewals],
+            "deployed": [d.to_json() for d in self.deployments],
             "problems": [p.to_json() for p in self.problems],
         }

@@ -1,7 +1,7 @@
 """One checker pass: renew what is due, probe endpoints, report problems.
 
 The pass reads and writes through the store's API; the probing itself
-(:mod:`sslterm.checker.probe`) touches no database and returns results.
+(:mod:`sslterm.probes.tls`) touches no database and returns results.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from typing import Callable
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from sslterm.checker.probe import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Endpoint, ProbeResult, probe_all
-from sslterm.checker.report import CRITICAL, WARNING, CheckReport, Problem, Renewal
+from sslterm.probes.tls import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Endpoint, ProbeResult, probe_all
+from sslterm.checker.report import CRITICAL, WARNING, CheckReport, Deployment, Problem, Renewal
 from sslterm.core.errors import SslTermError
 from sslterm.core.generate import generate_key, key_type_of_public, reissue_self_signed
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import backoff
 from sslterm.core.status import Bucket
 from sslterm.core.trust import verify_served_chain
+from sslterm.deploy.service import VerifyPolicy, deploy, verify
 from sslterm.store import ListQuery, Store
 from sslterm.store.checks import CheckStore
+from sslterm.store.deploy_targets import DeployStore
 
 # A renewer turns a due certificate into its new version; "auto" (ACME) registers its own.
 Renewer = Callable[[Store, CertificateRecord, datetime], CertificateRecord]
@@ -37,6 +39,8 @@ class CheckOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     timeout: float = DEFAULT_TIMEOUT
     trust_roots: tuple[x509.Certificate, ...] | None = None  # None: the system store
+    deploy: bool = True
+    verify: VerifyPolicy = VerifyPolicy()
 
 
 def renew_self_signed(store: Store, record: CertificateRecord, now: datetime) -> CertificateRecord:
@@ -67,6 +71,8 @@ async def check_pass(store: Store, now: datetime, options: CheckOptions = CheckO
     report = CheckReport(at=now)
     if options.renew:
         _renew(store, checks, now, report, renewers or RENEWERS)
+    if options.deploy:
+        await _deploy(store, now, report, options.verify)
     if options.probe:
         endpoints = checks.endpoints()
         results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], options.concurrency, options.timeout)
@@ -74,6 +80,7 @@ async def check_pass(store: Store, now: datetime, options: CheckOptions = CheckO
         for record, result in zip(endpoints, results):
             _judge_probe(checks, record, result, now, report, options)
     _report_expiry(store, checks, now, report, options)
+    _report_deploys(store, report)
     return report
 
 
@@ -91,6 +98,31 @@ def _renew(store: Store, checks: CheckStore, now: datetime, report: CheckReport,
             continue
         assert new.not_after is not None
         report.renewals.append(Renewal(record.domain, record.id, new.id, new.not_after))
+
+
+async def _deploy(store: Store, now: datetime, report: CheckReport, policy: VerifyPolicy) -> None:
+    """Deploy every target whose lineage has a version it does not have yet (or whose deploy failed);
+    check again a deploy that was not verified."""
+    deploys = DeployStore(store)
+    for target in deploys.targets():
+        if target.certificate_id is None:
+            continue
+        if not target.up_to_date:
+            outcome = await deploy(store, target, now, policy=policy)
+        elif target.last_result == "unverified":
+            outcome = await verify(store, target, now, policy)
+        else:
+            continue
+        report.deployments.append(Deployment(target.domain, target.id, target.certificate_id, target.version, outcome.result, outcome.message))
+
+
+def _report_deploys(store: Store, report: CheckReport) -> None:
+    """Targets whose last deploy failed or was not seen served: problems until fixed."""
+    for target in DeployStore(store).targets():
+        if target.last_result == "failed":
+            report.problems.append(Problem("deploy-failed", CRITICAL, target.domain, f"target {target.id}: {target.last_message}", target.certificate_id))
+        elif target.last_result == "unverified" and target.last_certificate_id == target.certificate_id:
+            report.problems.append(Problem("deploy-unverified", WARNING, target.domain, f"target {target.id}: {target.last_message}", target.certificate_id))
 
 
 def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult, now: datetime, report: CheckReport, options: CheckOptions) -> None:

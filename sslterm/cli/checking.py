@@ -17,7 +17,7 @@ from sslterm.store.checks import CheckStore, parse_address
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     from sslterm.checker.run import CheckOptions, check_pass
 
-    options = CheckOptions(renew=args.renew, probe=args.probe, warn_days=args.warn_days, crit_days=args.crit_days,
+    options = CheckOptions(renew=args.renew, probe=args.probe, deploy=args.deploy, warn_days=args.warn_days, crit_days=args.crit_days,
                            concurrency=args.concurrency, timeout=args.timeout)
     if args.crit_days > args.warn_days:
         from sslterm.core.errors import InputError
@@ -45,6 +45,8 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
     print(safe(report.summary()))
     for renewal in report.renewals:
         print(f"renewed   {safe(renewal.domain)}: certificate {renewal.old_id} -> {renewal.new_id}, expires {renewal.not_after:%Y-%m-%d}")
+    for done in report.deployments:
+        print(f"deploy    {safe(done.domain)}: target {done.target_id} {done.result}: {safe(done.message)}")
     for problem in report.problems:
         where = f" {problem.endpoint}" if problem.endpoint else ""
         print(f"{problem.severity:<8}  {problem.kind:<14}  {safe(problem.domain)}{safe(where)}: {safe(problem.message)}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from peewee import fn
 
 from sslterm.core.lineage import CertbotPlace, Placement, Version, is_newer, names_key, place
-from sslterm.store.models import AcmeSetting, Certificate, CertificateName, Lineage, WebDomain
+from sslterm.store.models import AcmeSetting, Certificate, CertificateName, DeployTarget, Lineage, WebDomain
 
 if TYPE_CHECKING:
     from sslterm.store.store import Store
@@ -146,8 +146,14 @@ def merge_into(old: Certificate, new: Certificate) -> None:
         return
     offset = latest_version(old.lineage_id)
     Certificate.update(lineage=old.lineage_id, version=Certificate.version + offset).where(Certificate.lineage == new.lineage_id).execute()
-    Lineage.delete().where(Lineage.id == new.lineage_id).execute()
+    retire_lineage(new.lineage_id, old.lineage_id)
     new.lineage, new.version = old.lineage_id, new.version + offset
+
+
+def retire_lineage(gone: int, into: int) -> None:
+    """A lineage whose versions joined ``into``: its deploy targets go along, then it is removed."""
+    DeployTarget.update(lineage=into).where(DeployTarget.lineage == gone).execute()
+    Lineage.delete().where(Lineage.id == gone).execute()
 
 
 def _names(row: Certificate) -> list[str]:

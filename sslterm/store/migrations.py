@@ -115,7 +115,19 @@ V6_LINEAGES: list[Step] = [
     group_into_lineages,
 ]
 
-MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES]
+V7_DEPLOY: list[Step] = [
+    'CREATE TABLE "deploytarget" ("id" INTEGER NOT NULL PRIMARY KEY, "lineage_id" INTEGER NOT NULL, "uid" VARCHAR(255) NOT NULL, '
+    '"parts_json" TEXT NOT NULL, "file_owner" VARCHAR(255), "file_group" VARCHAR(255), "mode" INTEGER, "key_mode" INTEGER, '
+    '"check_json" TEXT, "reload_json" TEXT, "shell" INTEGER NOT NULL DEFAULT 0, "timeout" INTEGER NOT NULL DEFAULT 30, '
+    '"pfx_password_blob" BLOB, "created_at" INTEGER NOT NULL, "last_at" INTEGER, "last_result" VARCHAR(255), '
+    '"last_certificate_id" INTEGER, "last_message" TEXT, '
+    'FOREIGN KEY ("lineage_id") REFERENCES "lineage" ("id") ON DELETE CASCADE, '
+    'FOREIGN KEY ("last_certificate_id") REFERENCES "certificate" ("id") ON DELETE SET NULL)',
+    'CREATE UNIQUE INDEX "deploytarget_uid" ON "deploytarget" ("uid")',
+    'CREATE INDEX "deploytarget_lineage_id" ON "deploytarget" ("lineage_id")',
+]
+
+MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

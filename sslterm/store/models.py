@@ -157,4 +157,26 @@ class AcmeSetting(BaseModel):
     key_type = CharField()
 
 
-MODELS = [Setting, Owner, Lineage, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting]
+class DeployTarget(BaseModel):
+    """Where a lineage's current version is written and how the service picks it up (survives renewals)."""
+
+    lineage = ForeignKeyField(Lineage, backref="deploy_targets", on_delete="CASCADE")
+    uid = CharField(unique=True)  # bound into the encrypted PFX password
+    parts_json = TextField()  # {"fullchain": "/etc/nginx/ssl/shop.pem", "key": ...}
+    file_owner = CharField(null=True)
+    file_group = CharField(null=True)
+    mode = IntegerField(null=True)  # certificate files; None: 0644
+    key_mode = IntegerField(null=True)  # key, combined and pfx files; None: 0600
+    check_json = TextField(null=True)  # argv, or [command] with shell
+    reload_json = TextField(null=True)
+    shell = BooleanField(default=False)
+    timeout = IntegerField(default=30)
+    pfx_password_blob = BlobField(null=True)
+    created_at = UtcField()
+    last_at = UtcField(null=True)
+    last_result = CharField(null=True)  # deployed, verified, unverified, failed
+    last_certificate = ForeignKeyField(Certificate, null=True, on_delete="SET NULL")
+    last_message = TextField(null=True)
+
+
+MODELS = [Setting, Owner, Lineage, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting, DeployTarget]

@@ -18,7 +18,7 @@ from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
 from sslterm.store import history, lineages
 from sslterm.store.db import open_database
-from sslterm.store.models import Certificate, CertificateName, Event, Lineage, Owner, Setting, WebDomain
+from sslterm.store.models import Certificate, CertificateName, Event, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
 from sslterm.store.rows import LIST_COLUMNS, covers, list_records, new_uid, pem_text, record_of, search_text
 from sslterm.store.vault import KeyVault, key_file_for
@@ -520,7 +520,7 @@ class Store:
             row.lineage = current.lineage_id
             lineages.supersede(self, current, row, now, "renewed", f"superseded by certificate {row.id} (issued for a request)",
                                f"issued for a request, supersedes certificate {current.id}")
-            Lineage.delete().where(Lineage.id == own_lineage).execute()
+            lineages.retire_lineage(own_lineage, current.lineage_id)
         self._serve_primary(row, now)
         return record_of(row)
 

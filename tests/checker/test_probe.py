@@ -8,7 +8,7 @@ import time
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from sslterm.checker.probe import Endpoint, probe_all
+from sslterm.probes.tls import Endpoint, probe_all
 from sslterm.checker.run import CheckOptions, check_pass
 from sslterm.store.checks import CheckStore
 from tests.factories import DAY, NOW, make_cert, make_chain

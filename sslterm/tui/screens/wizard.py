@@ -23,7 +23,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from sslterm.checker.probe import Endpoint, probe_all
+from sslterm.probes.tls import Endpoint, probe_all
 from sslterm.core.certinfo import inspect_certificate
 from sslterm.core.clock import parse_moment
 from sslterm.core.errors import InputError
