@@ -58,12 +58,36 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             key_note = ", with key" if outcome.has_key else ""
             label = labels.get(outcome.outcome or "imported") or f"{LINEAGE_LABELS[outcome.outcome or '']}{outcome.other_id}"
             lines.append(f"{label}  {safe(outcome.domain)} (id {outcome.cert_id}{key_note}) from {safe(outcome.item.source)}")
+    lines += _deploy_new_versions(ctx, [o.cert_id for o in outcomes if o.outcome == "superseded" and o.cert_id is not None], now)
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
     if not outcomes and not scan.rejections:
         print("nothing to import: no certificate found", file=sys.stderr)
         return 1
     return 1 if rejected else 0
+
+
+def _deploy_new_versions(ctx: Context, cert_ids: list[int], now) -> list[str]:  # type: ignore[no-untyped-def]
+    """A version that superseded another goes to its lineage's deploy targets at once, as a renewal would."""
+    lineages = {ctx.store.get(cert_id).lineage_id for cert_id in cert_ids}
+    if not lineages:
+        return []
+    from sslterm.store.deploy_targets import DeployStore
+
+    if not any(DeployStore(ctx.store).targets(lineage) for lineage in lineages if lineage is not None):
+        return []
+    import asyncio
+
+    from sslterm.deploy.service import deploy_lineage
+
+    async def run() -> list[str]:
+        done = []
+        for lineage in sorted(x for x in lineages if x is not None):
+            done += [f"deploy {o.result}  {safe(o.target.domain)} (target {o.target.id}): {safe(o.message)}"
+                     for o in await deploy_lineage(ctx.store, lineage, now)]
+        return done
+
+    return asyncio.run(run())
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:

@@ -134,6 +134,58 @@ def check_parts(parts: dict[str, str], has_password: bool) -> dict[str, str]:
     return clean
 
 
+@dataclass(frozen=True)
+class TargetSpec:
+    """A deploy target as typed in one line: ``fullchain=/etc/nginx/ssl/x.pem key=/etc/nginx/ssl/x.key reload="…"``."""
+
+    parts: dict[str, str]
+    check: tuple[str, ...] = ()
+    reload: tuple[str, ...] = ()
+    owner: str | None = None
+    group: str | None = None
+    mode: int | None = None
+    key_mode: int | None = None
+    timeout: int = DEFAULT_TIMEOUT
+
+
+def parse_target_spec(text: str) -> TargetSpec:
+    """Read ``name=value`` words (quoted as a shell would): parts, check, reload, owner, group, mode, key-mode, timeout."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise InputError(f"cannot read the target: {exc}") from None
+    values: dict[str, str] = {}
+    for word in words:
+        name, sep, value = word.partition("=")
+        if not sep or not value:
+            raise InputError(f"{word!r} is not name=value, e.g. fullchain=/etc/nginx/ssl/site.pem")
+        values[name.lower()] = value
+    known = set(PARTS) | {"check", "reload", "owner", "group", "mode", "key-mode", "timeout"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InputError(f"unknown setting {unknown[0]!r}: use {', '.join(PARTS)}, check, reload, owner, group, mode, key-mode or timeout")
+    if "pfx" in values:
+        raise InputError("a PFX target needs a password file: add it with sslterm deploy add --pfx PATH --password-file FILE")
+    timeout = values.get("timeout", str(DEFAULT_TIMEOUT))
+    if not timeout.isdigit() or not 1 <= int(timeout) <= 3600:
+        raise InputError("timeout is a number of seconds from 1 to 3600")
+    return TargetSpec(
+        parts=check_parts({p: values[p] for p in PARTS if p in values}, has_password=False),
+        check=parse_command(values.get("check"), False), reload=parse_command(values.get("reload"), False),
+        owner=values.get("owner"), group=values.get("group"), mode=parse_mode(values.get("mode"), private=False),
+        key_mode=parse_mode(values.get("key-mode"), private=True), timeout=int(timeout),
+    )
+
+
+def describe_target(target: DeployTargetRecord) -> str:
+    """One line: the files, the reload, and what the last deploy did."""
+    files = ", ".join(f"{part} {path}" for part, path in target.parts.items())
+    reload = command_text(target.reload, target.shell)
+    last = "never deployed" if target.last_result is None else (
+        f"last {target.last_result} {iso(target.last_at)} (v{target.last_version}): {target.last_message}")
+    return f"{files}" + (f"; reload: {reload}" if reload else "") + f"; {last}"
+
+
 def build_files(target: DeployTargetRecord, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None,
                 pfx_password: bytes | None) -> list[DeployFile]:
     """The bytes of every part of ``target`` for this certificate (the key only where a part needs it)."""

@@ -112,6 +112,11 @@ async def verify(store: Store, target: DeployTargetRecord, now: datetime, policy
     return DeployOutcome(target, "verified", message, files, commands)
 
 
+async def deploy_lineage(store: Store, lineage_id: int, now: datetime, policy: VerifyPolicy = VerifyPolicy()) -> list[DeployOutcome]:
+    """Deploy a lineage's new current version to each of its targets (after an import, a Replace)."""
+    return [await deploy(store, target, now, policy=policy) for target in DeployStore(store).targets(lineage_id)]
+
+
 def _plan(store: Store, deploys: DeployStore, target: DeployTargetRecord) -> tuple[list[DeployFile], dict[str, str]]:
     assert target.certificate_id is not None
     needs_key = any(part in PRIVATE_PARTS for part in target.parts)
@@ -135,4 +140,4 @@ def _sha(result) -> str:  # type: ignore[no-untyped-def]
     return result.leaf.fingerprint(hashes.SHA256()).hex() if result.leaf is not None else ""
 
 
-__all__ = ["CommandResult", "DeployOutcome", "VerifyPolicy", "deploy", "verify"]
+__all__ = ["CommandResult", "DeployOutcome", "VerifyPolicy", "deploy", "deploy_lineage", "verify"]

@@ -198,3 +198,36 @@ async def test_change_screen_sets_the_endpoints_the_checker_probes(app, inventor
         await pilot.press("delete")
         await settle(pilot)
         assert CheckStore(store).endpoints() == []
+
+
+async def test_change_adds_a_deploy_target_deploys_now_and_after_replace(app, inventory, store, tmp_path):
+    from sslterm.store.deploy_targets import DeployStore
+
+    wildcard = add(store, "twenty.example", 300, sans=["twenty.example", "*.twenty.example"], serial=50)
+    old = inventory["twenty.example"]
+    out = tmp_path / "srv"
+    out.mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        await pilot.press("t", *"fullchain=relative.pem", "enter")
+        await settle(pilot)
+        assert "is not absolute" in str(app.screen.target_error.render())
+        app.screen.new_target.value = ""
+        await pilot.press(*f"fullchain={out}/site.pem key={out}/site.key", "enter")
+        await settle(pilot)
+        (target,) = DeployStore(store).targets(old.lineage_id)
+        assert app.screen.targets.row_count == 1 and not (out / "site.pem").exists()  # added: nothing written yet
+        await pilot.press("D")
+        await settle(pilot)
+        assert x509.load_pem_x509_certificate((out / "site.pem").read_bytes()).serial_number == 3
+        assert stat.S_IMODE((out / "site.key").stat().st_mode) == 0o600
+        app.screen.candidates.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.data.targets[0].last_certificate_id == wildcard.id
+    assert x509.load_pem_x509_certificate((out / "site.pem").read_bytes()).serial_number == 50  # Replace deployed the successor
+    assert DeployStore(store).get(target.id).last_result == "deployed"

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import getters, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
-from sslterm.core.errors import InputError
+from sslterm.core.deploy import DeployTargetRecord, command_text, parse_target_spec
+from sslterm.core.errors import InputError, SslTermError
+from sslterm.deploy.files import resolve_owner
 from sslterm.core.names import normalize_domain, to_unicode
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.store.checks import CheckStore, parse_address
+from sslterm.store.deploy_targets import DeployStore
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.screens.dialogs import ConfirmDialog
 from sslterm.tui.services import Services
@@ -26,6 +32,27 @@ class ChangeData:
     record: CertificateRecord
     candidates: list[CertificateRecord]
     endpoints: list[EndpointRecord]
+    targets: list[DeployTargetRecord]
+
+
+def deploy_now(screen: SslTermScreen, lineage_id: int | None, after: Callable[[], Any]) -> None:
+    """Deploy a lineage's current version to its targets in a worker, and say how each went."""
+    from sslterm.deploy.service import deploy_lineage
+
+    if lineage_id is None:
+        return
+    store, now = screen.services.store, screen.services.now()
+
+    def work() -> list[str]:
+        return [f"target {o.target.id}: {o.result}: {o.message}" for o in asyncio.run(deploy_lineage(store, lineage_id, now))]
+
+    def done(lines: list[str]) -> None:
+        if lines:
+            failed = any(": failed:" in line or ": unverified:" in line for line in lines)
+            screen.notify("\n".join(lines), title="Deploy", severity="error" if failed else "information", markup=False, timeout=12)
+        after()
+
+    screen.job("deploy", work, done)
 
 
 class ChangeScreen(SslTermScreen):
@@ -38,6 +65,8 @@ class ChangeScreen(SslTermScreen):
         Binding("a", "focus_add", "Add web-domain"),
         Binding("delete", "remove", "Remove selected", key_display="Del"),
         Binding("e", "focus_endpoint", "Add endpoint"),
+        Binding("t", "focus_target", "Add deploy target"),
+        Binding("D", "deploy", "Deploy now", key_display="D"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
@@ -48,6 +77,9 @@ class ChangeScreen(SslTermScreen):
     endpoints = getters.query_one("#endpoints", DataTable)
     new_endpoint = getters.query_one("#new-endpoint", Input)
     endpoint_error = getters.query_one("#new-endpoint-error", Label)
+    targets = getters.query_one("#targets", DataTable)
+    new_target = getters.query_one("#new-target", Input)
+    target_error = getters.query_one("#new-target-error", Label)
 
     def __init__(self, services: Services, cert_id: int) -> None:
         super().__init__(services)
@@ -56,21 +88,28 @@ class ChangeScreen(SslTermScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="change-title")
-        yield Label("Web-domains served by this certificate (Del removes the selected one)")
-        yield DataTable(id="web-domains", cursor_type="row")
-        yield Input(placeholder="a: add a web-domain, e.g. www.example.com", id="new-domain")
-        yield Label("", id="new-domain-error", classes="field-error")
-        yield Label("Endpoints the checker probes for these web-domains (Del removes)")
-        yield DataTable(id="endpoints", cursor_type="row")
-        yield Input(placeholder="e: endpoint for the selected web-domain: host[:port] [sni]", id="new-endpoint")
-        yield Label("", id="new-endpoint-error", classes="field-error")
-        yield Label("Replace with: certificates valid for all these web-domains (Enter to replace)")
-        yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="change-body"):
+            yield Label("Web-domains served by this certificate (Del removes the selected one)")
+            yield DataTable(id="web-domains", cursor_type="row")
+            yield Input(placeholder="a: add a web-domain, e.g. www.example.com", id="new-domain")
+            yield Label("", id="new-domain-error", classes="field-error")
+            yield Label("Endpoints the checker probes for these web-domains (Del removes)")
+            yield DataTable(id="endpoints", cursor_type="row")
+            yield Input(placeholder="e: endpoint for the selected web-domain: host[:port] [sni]", id="new-endpoint")
+            yield Label("", id="new-endpoint-error", classes="field-error")
+            yield Label("Deploy targets: where each new version is written (Del removes, D deploys now)")
+            yield DataTable(id="targets", cursor_type="row")
+            yield Input(placeholder='t: fullchain=/etc/nginx/ssl/x.pem key=/etc/nginx/ssl/x.key check="nginx -t" reload="nginx -s reload"',
+                        id="new-target")
+            yield Label("", id="new-target-error", classes="field-error")
+            yield Label("Replace with: certificates valid for all these web-domains (Enter to replace)")
+            yield DataTable(id="candidates", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.webs.add_column("Web-domain", key="name")
         self.endpoints.add_columns("Web-domain", "Endpoint", "SNI", "Last probe")
+        self.targets.add_columns("ID", "Files", "Reload", "Last deploy")
         self.candidates.add_columns("ID", "SSL domain", "Name", "Expire Day", "Status", "Expired Date", "Owner")
         self.load()
 
@@ -79,7 +118,8 @@ class ChangeScreen(SslTermScreen):
         def work() -> ChangeData:
             record = store.get(cert_id)
             endpoints = [e for e in CheckStore(store).endpoints() if e.domain in record.web_domains]
-            return ChangeData(record, store.replacement_candidates(cert_id), endpoints)
+            targets = DeployStore(store).targets(record.lineage_id) if record.lineage_id else []
+            return ChangeData(record, store.replacement_candidates(cert_id), endpoints, targets)
 
         self.job("change", work, self._show)
 
@@ -95,6 +135,11 @@ class ChangeScreen(SslTermScreen):
         for e in data.endpoints:
             result = "not probed yet" if e.last_probe_at is None else e.last_error or ("drift" if e.drift else "ok") + ("" if e.trusted else ", untrusted")
             self.endpoints.add_row(plain(e.domain), plain(e.address), plain(e.sni or ""), plain(result))
+        self.targets.clear()
+        for t in data.targets:
+            last = "never" if t.last_result is None else f"{t.last_result} (v{t.last_version})"
+            self.targets.add_row(plain(t.id), plain(", ".join(f"{k}={v}" for k, v in t.parts.items())),
+                                 plain(command_text(t.reload, t.shell) or "none"), plain(last))
         self.candidates.clear()
         for c in data.candidates:
             self.candidates.add_row(plain(c.id), plain(to_unicode(c.domain)), plain(c.name), expire_day_text(c, now), status_text(c, now), date(c.not_after), plain(c.owner), key=str(c.id))
@@ -155,7 +200,47 @@ class ChangeScreen(SslTermScreen):
         self.job("endpoint", lambda: CheckStore(store).add_endpoint(domain, host, port, sni, now),
                  lambda rec: (self.notify(f"{domain} will be probed at {rec.address}.", markup=False), self.load()))
 
+    def action_focus_target(self) -> None:
+        self.new_target.focus()
+
+    @on(Input.Submitted, "#new-target")
+    def _add_target(self, event: Input.Submitted) -> None:
+        if self.data is None:
+            return
+        try:
+            spec = parse_target_spec(event.value)
+            resolve_owner(spec.owner, spec.group)
+        except SslTermError as exc:
+            self.target_error.update(Text(str(exc)))
+            return
+        self.target_error.update("")
+        store, now, cert_id = self.services.store, self.services.now(), self.data.record.id
+        self.new_target.value = ""
+
+        def work() -> DeployTargetRecord:
+            return DeployStore(store).add(cert_id, spec.parts, now, owner=spec.owner, group=spec.group, mode=spec.mode,
+                                          key_mode=spec.key_mode, check=spec.check, reload=spec.reload, timeout=spec.timeout)
+
+        def added(target: DeployTargetRecord) -> None:
+            self.notify(f"Deploy target {target.id} added: {', '.join(target.parts.values())}. D deploys now.", markup=False)
+            self.targets.focus()  # out of the input, so D and Del act on the targets
+            self.load()
+
+        self.job("target", work, added)
+
+    def action_deploy(self) -> None:
+        if self.data is None or not self.data.targets:
+            self.notify("No deploy target yet: press t to add one.", severity="warning")
+            return
+        deploy_now(self, self.data.record.lineage_id, self.load)
+
     def action_remove(self) -> None:
+        if self.data is not None and self.targets.has_focus and self.data.targets:
+            t = self.data.targets[self.targets.cursor_row]
+            store, now = self.services.store, self.services.now()
+            self.job("target", lambda: DeployStore(store).remove(t.id, now),
+                     lambda _: (self.notify(f"Deploy target {t.id} removed; the files it wrote stay.", markup=False), self.load()))
+            return
         if self.data is not None and self.endpoints.has_focus and self.data.endpoints:
             e = self.data.endpoints[self.endpoints.cursor_row]
             store, now = self.services.store, self.services.now()
@@ -173,7 +258,10 @@ class ChangeScreen(SslTermScreen):
         """The replaced certificate is archived: this screen now edits its successor."""
         self.notify(f"Certificate {old.id} replaced by {new.id}; {old.id} is archived.", markup=False)
         self.cert_id = new.id
-        self.load()
+        if self.data is not None and self.data.targets:
+            deploy_now(self, self.data.record.lineage_id, self.load)  # the lineage's targets get the new version now
+        else:
+            self.load()
 
     @on(DataTable.RowSelected, "#candidates")
     def _replace(self, event: DataTable.RowSelected) -> None:

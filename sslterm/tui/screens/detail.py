@@ -13,8 +13,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from sslterm.core.deploy import DeployTargetRecord, describe_target
 from sslterm.core.describe import Section, describe, sections
 from sslterm.core.records import CertificateRecord, HistoryEvent, iso
+from sslterm.store.deploy_targets import DeployStore
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
 from sslterm.tui.text import STATUS_STYLE, plain
@@ -29,6 +31,7 @@ class DetailData:
     sections: list[Section]
     events: list[HistoryEvent]
     pem: str
+    targets: list[DeployTargetRecord]
 
 
 def section_table(title: str, rows: list[tuple[str, str]]) -> Table:
@@ -79,6 +82,11 @@ class DetailScreen(SslTermScreen):
         self.body.focus()
         self.load()
 
+    def on_screen_resume(self) -> None:
+        """Back from Change or a dialog: show what it changed."""
+        if self.data is not None:
+            self.load()
+
     def load(self) -> None:
         store, now, cert_id = self.services.store, self.services.now(), self.cert_id
 
@@ -90,7 +98,8 @@ class DetailScreen(SslTermScreen):
                 pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [material.certificate, *material.chain])
             else:
                 pem = material.request.public_bytes(serialization.Encoding.PEM).decode() if material.request else ""
-            return DetailData(record, sections(description, now), store.events_for(cert_id, 8), pem)
+            targets = DeployStore(store).targets(record.lineage_id) if record.lineage_id else []
+            return DetailData(record, sections(description, now), store.events_for(cert_id, 8), pem, targets)
 
         self.job("detail", work, self._show)
 
@@ -102,6 +111,8 @@ class DetailScreen(SslTermScreen):
         self.query_one("#detail-title", Static).update(title)
         tables = [section_table(t, rows) for t, rows in data.sections]
         events = [(iso(e.at) or "", f"{e.kind} by {e.user}" + (f" ({e.domain})" if e.domain else "") + (f": {e.detail}" if e.detail else "")) for e in data.events]
+        deploys = [(f"target {t.id}", describe_target(t)) for t in data.targets]
+        tables.append(section_table("Deploy targets", deploys or [("", "none: add one on the Change screen (c), key t")]))
         tables.append(section_table("Latest history", events or [("", "no events")]))
         from rich.console import Group
 
@@ -130,7 +141,7 @@ class DetailScreen(SslTermScreen):
         from sslterm.tui.screens.change import ChangeScreen
 
         if self.data:
-            self.app.push_screen(ChangeScreen(self.services, self.cert_id), lambda _: self.load())
+            self.app.push_screen(ChangeScreen(self.services, self.cert_id))
 
     def action_download(self) -> None:
         from sslterm.tui.screens.actions import start_download
