@@ -41,6 +41,24 @@ async def _set_directory(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+DEPLOY_DIR = Path(tempfile.gettempdir()) / "sslterm-screens" / "cdn"  # fixed, so the capture is the same every run
+
+
+async def _deploy_selected(pilot: Pilot[Any]) -> None:
+    """Give the selected certificate a deploy target and really deploy it (files only, no commands)."""
+    from sslterm.deploy.service import deploy
+    from sslterm.store.deploy_targets import DeployStore
+
+    app = pilot.app
+    record = app.screen.table.selected  # type: ignore[attr-defined]
+    DEPLOY_DIR.mkdir(parents=True, exist_ok=True)
+    for old in DEPLOY_DIR.iterdir():
+        old.unlink()
+    store, now = app.services.store, app.services.now()  # type: ignore[attr-defined]
+    target = DeployStore(store).add(record.id, {"fullchain": str(DEPLOY_DIR / "fullchain.pem"), "cert": str(DEPLOY_DIR / "cert.pem")}, now)
+    await deploy(store, target, now)
+
+
 @dataclass(frozen=True)
 class Scene:
     """A named state of the app, reached by key presses (and small helpers) from the list."""
@@ -58,6 +76,8 @@ SCENES = [
     Scene("list-7-days", "Status filter: 7 days", ("4",)),
     Scene("search", "Search by domain as you type", ("slash", *"shop")),
     Scene("detail", "Certificate information", ("down", "down", "down", "enter")),
+    Scene("detail-deploy", "Certificate information: its lineage's deploy target and last deploy",
+          ("down", "down", "down", "down", "down", "down", "down", _deploy_selected, "enter", "end")),
     Scene("detail-pem", "Certificate information with its PEM", ("down", "enter", "p", "end")),
     Scene("history", "Per-domain history", ("down", "down", "down", "down", "down", "down", "down", "h")),
     Scene("change", "Change certificate: web-domains and replacement", ("down", "down", "down", "down", "down", "down", "down", "c")),
