@@ -177,6 +177,22 @@ def parse_target_spec(text: str) -> TargetSpec:
     )
 
 
+def spec_text(target: DeployTargetRecord) -> str:
+    """The one-line form :func:`parse_target_spec` reads, for editing a target."""
+    words = [f"{part}={shlex.quote(path)}" for part, path in target.parts.items() if part != "pfx"]
+    for name, argv in (("check", target.check), ("reload", target.reload)):
+        if argv and not target.shell:
+            words.append(f"{name}={shlex.quote(shlex.join(argv))}")
+    words += [f"{name}={value}" for name, value in (("owner", target.owner), ("group", target.group)) if value]
+    if target.mode != CERT_MODE:
+        words.append(f"mode={target.mode:04o}")
+    if target.key_mode != KEY_MODE:
+        words.append(f"key-mode={target.key_mode:04o}")
+    if target.timeout != DEFAULT_TIMEOUT:
+        words.append(f"timeout={target.timeout}")
+    return " ".join(words)
+
+
 def describe_target(target: DeployTargetRecord) -> str:
     """One line: the files, the reload, and what the last deploy did."""
     files = ", ".join(f"{part} {path}" for part, path in target.parts.items())

@@ -43,6 +43,26 @@ class DeployStore:
             self.store._event("deploy_target_added", row, now, detail=f"target {target.id}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
         return self.get(target.id)
 
+    def update(self, target_id: int, parts: dict[str, str], now: datetime, *, owner: str | None = None, group: str | None = None,
+               mode: int | None = None, key_mode: int | None = None, check: tuple[str, ...] = (), reload: tuple[str, ...] = (),
+               timeout: int = DEFAULT_TIMEOUT) -> DeployTargetRecord:
+        """Change a target's files and commands (its PFX password and shell setting stay); the next pass deploys it."""
+        with self.store.db.atomic():
+            record = self.get(target_id)
+            others = {path for target in DeployTarget.select().where(DeployTarget.id != target_id)
+                      for path in json.loads(target.parts_json).values()}
+            clash = sorted(others & set(parts.values()))
+            if clash:
+                raise InputError(f"{clash[0]} is already written by another deploy target: see 'sslterm deploy list'")
+            DeployTarget.update(
+                parts_json=json.dumps(parts), file_owner=owner, file_group=group, mode=mode, key_mode=key_mode,
+                check_json=json.dumps(list(check)) if check else None, reload_json=json.dumps(list(reload)) if reload else None,
+                timeout=timeout, last_result=None, last_certificate=None, last_message=None,
+            ).where(DeployTarget.id == target_id).execute()
+            row = self.store._row(record.certificate_id) if record.certificate_id else None
+            self.store._event("deploy_target_changed", row, now, detail=f"target {target_id}: " + ", ".join(f"{k} {v}" for k, v in parts.items()))
+        return self.get(target_id)
+
     def remove(self, target_id: int, now: datetime) -> DeployTargetRecord:
         with self.store.db.atomic():
             record = self.get(target_id)

@@ -231,3 +231,24 @@ async def test_change_adds_a_deploy_target_deploys_now_and_after_replace(app, in
         assert app.screen.data.targets[0].last_certificate_id == wildcard.id
     assert x509.load_pem_x509_certificate((out / "site.pem").read_bytes()).serial_number == 50  # Replace deployed the successor
     assert DeployStore(store).get(target.id).last_result == "deployed"
+
+
+async def test_a_deploy_target_is_edited_in_place(app, inventory, store, tmp_path):
+    from sslterm.store.deploy_targets import DeployStore
+
+    record = inventory["twenty.example"]
+    target = DeployStore(store).add(record.id, {"fullchain": str(tmp_path / "a.pem")}, NOW, reload=("nginx", "-s", "reload"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        app.screen.targets.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.new_target.value == f"fullchain={tmp_path / 'a.pem'} reload='nginx -s reload'"
+        app.screen.new_target.value = f"fullchain={tmp_path / 'b.pem'} reload='systemctl reload nginx' timeout=5"
+        await pilot.press("enter")
+        await settle(pilot)
+    (changed,) = DeployStore(store).targets(record.lineage_id)
+    assert changed.id == target.id and changed.parts == {"fullchain": str(tmp_path / "b.pem")}
+    assert changed.reload == ("systemctl", "reload", "nginx") and changed.timeout == 5 and changed.last_result is None

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Input, Label, Static
 
-from sslterm.core.deploy import DeployTargetRecord, command_text, parse_target_spec
+from sslterm.core.deploy import DeployTargetRecord, command_text, parse_target_spec, spec_text
 from sslterm.core.errors import InputError, SslTermError
 from sslterm.deploy.files import resolve_owner
 from sslterm.core.names import normalize_domain, to_unicode
@@ -85,6 +85,7 @@ class ChangeScreen(SslTermScreen):
         super().__init__(services)
         self.cert_id = cert_id
         self.data: ChangeData | None = None
+        self.editing: int | None = None  # the deploy target the input is editing, if any
 
     def compose(self) -> ComposeResult:
         yield Static(id="change-title")
@@ -97,7 +98,7 @@ class ChangeScreen(SslTermScreen):
             yield DataTable(id="endpoints", cursor_type="row")
             yield Input(placeholder="e: endpoint for the selected web-domain: host[:port] [sni]", id="new-endpoint")
             yield Label("", id="new-endpoint-error", classes="field-error")
-            yield Label("Deploy targets: where each new version is written (Del removes, D deploys now)")
+            yield Label("Deploy targets: where each new version is written (Enter edits, Del removes, D deploys now)")
             yield DataTable(id="targets", cursor_type="row")
             yield Input(placeholder='t: fullchain=/etc/nginx/ssl/x.pem key=/etc/nginx/ssl/x.key check="nginx -t" reload="nginx -s reload"',
                         id="new-target")
@@ -217,16 +218,33 @@ class ChangeScreen(SslTermScreen):
         store, now, cert_id = self.services.store, self.services.now(), self.data.record.id
         self.new_target.value = ""
 
+        editing, self.editing = self.editing, None
+
         def work() -> DeployTargetRecord:
-            return DeployStore(store).add(cert_id, spec.parts, now, owner=spec.owner, group=spec.group, mode=spec.mode,
-                                          key_mode=spec.key_mode, check=spec.check, reload=spec.reload, timeout=spec.timeout)
+            options = dict(owner=spec.owner, group=spec.group, mode=spec.mode, key_mode=spec.key_mode, check=spec.check,
+                           reload=spec.reload, timeout=spec.timeout)
+            if editing is not None:
+                return DeployStore(store).update(editing, spec.parts, now, **options)  # type: ignore[arg-type]
+            return DeployStore(store).add(cert_id, spec.parts, now, **options)  # type: ignore[arg-type]
 
         def added(target: DeployTargetRecord) -> None:
-            self.notify(f"Deploy target {target.id} added: {', '.join(target.parts.values())}. D deploys now.", markup=False)
+            verb = "changed" if editing is not None else "added"
+            self.notify(f"Deploy target {target.id} {verb}: {', '.join(target.parts.values())}. D deploys now.", markup=False)
             self.targets.focus()  # out of the input, so D and Del act on the targets
             self.load()
 
         self.job("target", work, added)
+
+    @on(DataTable.RowSelected, "#targets")
+    def _edit_target(self, event: DataTable.RowSelected) -> None:
+        """Enter on a target: its settings in the input, to change and submit again (Esc in the input cancels)."""
+        if self.data is None or not self.data.targets:
+            return
+        target = self.data.targets[event.cursor_row]
+        self.editing = target.id
+        self.new_target.value = spec_text(target)
+        self.new_target.focus()
+        self.target_error.update(Text(f"Editing target {target.id}: change it and press Enter."))
 
     def action_deploy(self) -> None:
         if self.data is None or not self.data.targets:
