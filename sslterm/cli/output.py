@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, Iterable, Sequence
 
 from sslterm.core.display import printable as safe
@@ -21,8 +22,17 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
+# JSON escapes C0 controls itself; C1 controls (U+0080-U+009F, CSI among them), zero-width and
+# bidi characters pass through ensure_ascii=False as raw text that a terminal or a reader acts on.
+_JSON_UNSAFE = re.compile("[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# OWASP's rule for CSV injection: a cell a spreadsheet would read as a formula gets a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    """Indented JSON with readable Unicode, every control and bidi character escaped as ``\\uXXXX``."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -30,5 +40,15 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([safe("" if v is None else v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return buffer.getvalue().rstrip("\n")
+
+
+def csv_cell(value: object) -> object:
+    """A cell safe to open in a spreadsheet: text that starts like a formula is quoted; numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return value
+    text = safe(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text

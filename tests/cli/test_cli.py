@@ -240,3 +240,20 @@ def test_import_lines_say_what_each_version_became_and_history_lists_versions_fi
     assert code == 0 and out.startswith("renewed: supersedes #1  shop.example (id 4)")
     code, out, _ = run("import", "--no-supersede", str(tmp_path / "renewed.pem"))
     assert "already present" in out
+
+
+def test_json_and_csv_carry_no_raw_control_bidi_or_formula(run, tmp_path):
+    for index, cn in enumerate(["csi\u009b31m.example", "rtl\u202eelpmaxe.example", '=HYPERLINK("http://evil")', "+cmd|calc", "@sum(1)"]):
+        (tmp_path / f"h{index}.pem").write_bytes(make_cert(cn, sans=[x509.DNSName(f"h{index}.example")], serial=index + 1).pem)
+    assert run("import", str(tmp_path))[0] == 0
+    out = run("list", "--format", "json")[1]
+    assert "\u009b" not in out and "\u202e" not in out and "\\u009b" in out and "\\u202e" in out
+    assert {r["name"] for r in json.loads(out)} >= {"csi\u009b31m.example", "rtl\u202eelpmaxe.example"}  # the data is intact
+    shown = run("show", "h1.example", "--format", "json")[1]
+    assert "\u202e" not in shown and "\\u202e" in shown
+    import csv
+
+    rows = list(csv.reader(io.StringIO(run("list", "--format", "csv")[1])))
+    names = [row[2] for row in rows[1:]]
+    assert all(not n.startswith(("=", "+", "-", "@")) for n in names)
+    assert "'=HYPERLINK(\"http://evil\")" in names and "'+cmd|calc" in names and "'@sum(1)" in names
