@@ -8,8 +8,8 @@ from typing import Any
 
 from sslterm.core.records import iso
 
-OK, WARNING, CRITICAL = "OK", "WARNING", "CRITICAL"
-EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2}
+OK, WARNING, CRITICAL, UNKNOWN = "OK", "WARNING", "CRITICAL", "UNKNOWN"
+EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
 # Problem kinds are a contract for scripts: add new ones, never rename.
 KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted", "outdated",
          "deploy-failed", "deploy-unverified")
@@ -69,9 +69,18 @@ class CheckReport:
     probed: int = 0
 
     @property
+    def empty(self) -> bool:
+        """Nothing to watch: an empty store (a wrong --db?) must not look like all is well."""
+        return not self.counts.get("all") and not self.probed
+
+    @property
     def status(self) -> str:
         severities = {p.severity for p in self.problems}
-        return CRITICAL if CRITICAL in severities else WARNING if WARNING in severities else OK
+        if CRITICAL in severities:
+            return CRITICAL
+        if WARNING in severities:
+            return WARNING
+        return UNKNOWN if self.empty else OK
 
     @property
     def exit_code(self) -> int:
@@ -89,7 +98,12 @@ class CheckReport:
         deployed = sum(1 for d in self.deployments if d.result in ("verified", "deployed"))
         if deployed:
             parts.append(f"{deployed} deployed")
-        body = ", ".join(parts) if parts else f"{self.counts.get('all', 0)} certificates, nothing to report"
+        if parts:
+            body = ", ".join(parts)
+        elif self.empty:
+            body = "the store holds no certificate and no endpoint: nothing is watched (check --db)"
+        else:
+            body = f"{self.counts.get('all', 0)} certificates, nothing to report"
         perf = " ".join(f"{k.replace('-', '_')}={v}" for k, v in counts.items())
         return f"SSLTERM {self.status} - {body} | {perf} renewed={len(self.renewals)} probed={self.probed}"
 

@@ -83,3 +83,42 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     count = load_demo(ctx.store, ctx.clock.now())
     print(f"demo inventory loaded: {count} certificates in {safe(ctx.db_path)}")
     return 0
+
+
+def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
+    """Create an empty store (and its data key, wrapped with a passphrase when asked)."""
+    import os
+
+    from sslterm.core.errors import InputError
+
+    if ctx.db_path.exists():
+        raise InputError(f"a database already exists at {ctx.db_path}: nothing to do")
+    passphrase = None
+    if args.passphrase:
+        passphrase = os.environ.get("SSLTERM_PASSPHRASE") or _ask_passphrase()
+    from sslterm.store import Store
+
+    store = Store.open(ctx.db_path, ctx.user, passphrase)
+    try:
+        store.prepare_keys()
+    finally:
+        store.close()
+    how = "with its keys wrapped by your passphrase (set SSLTERM_PASSPHRASE to use them)" if passphrase else "(keys encrypted with the key file beside it)"
+    print(f"created {safe(ctx.db_path)} {how}")
+    return 0
+
+
+def _ask_passphrase() -> str:
+    import getpass
+    import sys
+
+    from sslterm.core.errors import InputError
+
+    if not sys.stdin.isatty():
+        raise InputError("--passphrase needs a terminal to ask, or SSLTERM_PASSPHRASE set")
+    first = getpass.getpass("Passphrase for the stored keys: ")
+    if len(first) < 8:
+        raise InputError("the passphrase is shorter than 8 characters")
+    if getpass.getpass("Again: ") != first:
+        raise InputError("the two passphrases differ: nothing was created")
+    return first

@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--default", action="store_true", help="with --cert: go back to the default window")
     p.set_defaults(handler=_command("checking", "cmd_renewal_window"))
 
+    p = verbs.add_parser("init", help="create an empty database (every command but import, new and demo needs one)")
+    p.add_argument("--passphrase", action="store_true", help="wrap the data key with a passphrase ($SSLTERM_PASSPHRASE, or asked)")
+    p.set_defaults(handler=_command("create", "cmd_init"))
+
     p = verbs.add_parser("demo", help="fill the database with a realistic demo inventory")
     p.set_defaults(handler=_command("create", "cmd_demo"))
     return parser

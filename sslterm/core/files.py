@@ -25,12 +25,27 @@ def safe_filename(name: str, fallback: str = "certificate") -> str:
 
 
 def ensure_private_dir(path: Path) -> None:
-    """Create ``path`` (and parents) with mode 0700 if missing."""
+    """Create ``path`` and every missing parent with mode 0700, whatever the umask.
+
+    ``mkdir(parents=True)`` would give the parents the umask's mode (0777 under umask 000),
+    letting another local user swap in a directory of their own.
+    """
     if path.is_dir():
         return
+    missing = []
+    level = path
+    while not level.exists():
+        missing.append(level)
+        if level.parent == level:
+            break
+        level = level.parent
     try:
-        path.mkdir(parents=True, mode=0o700, exist_ok=True)
-        os.chmod(path, 0o700)
+        for directory in reversed(missing):
+            directory.mkdir(mode=0o700)
+            os.chmod(directory, 0o700)
+    except FileExistsError:
+        if not path.is_dir():
+            raise ExportError(f"cannot create directory {path}: a file of that name exists") from None
     except OSError as exc:
         raise ExportError(f"cannot create directory {path}: {exc.strerror or exc}") from None
 

@@ -31,13 +31,17 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("sslterm", appauthor=False)) / "sslterm.db"
 
 
-def open_database(path: Path) -> SqliteDatabase:
-    """Create (0600, directory 0700) or open the database, set and check pragmas, migrate.
+def open_database(path: Path, create: bool = True) -> SqliteDatabase:
+    """Create (0600, directories 0700) or open the database, set and check pragmas, migrate.
 
+    With ``create`` false a missing database is an error rather than a new, empty one:
+    a mistyped ``--db`` must not make ``check`` report "all fine" about nothing.
     Every transaction is ``BEGIN IMMEDIATE``: a deferred transaction that reads
     then writes fails with "database is locked" when another process writes.
     """
     path = path.expanduser()
+    if not create and not path.is_file():
+        raise StoreError(f"no database at {path}: run 'sslterm init' to create one, or check --db / $SSLTERM_DB")
     ensure_private_dir(path.parent)
     _touch_private(path)
     db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)

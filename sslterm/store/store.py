@@ -74,12 +74,18 @@ class Store:
         self.vault = KeyVault(key_file_for(path), passphrase, bytes.fromhex(check.value) if check else None)
 
     @classmethod
-    def open(cls, path: Path, user: str, passphrase: str | None = None) -> Store:
-        """Open (creating and migrating as needed) the store at ``path``."""
-        return cls(open_database(path), path, user, passphrase)
+    def open(cls, path: Path, user: str, passphrase: str | None = None, create: bool = True) -> Store:
+        """Open (migrating as needed, and creating unless ``create`` is false) the store at ``path``."""
+        return cls(open_database(path, create), path, user, passphrase)
 
     def close(self) -> None:
         self.db.close()
+
+    def prepare_keys(self) -> None:
+        """Create the data key now (wrapped with the passphrase, if one was given) rather than at the first key."""
+        with self.db.atomic():
+            self.vault.encrypt(b"", "prepare")
+            self._persist_check_blob()
 
     def batch(self):  # type: ignore[no-untyped-def]
         """One transaction around many writes (each write nests as a savepoint)."""

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def run(db_path, capsys, monkeypatch):
     monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
+    if not db_path.exists():
+        assert main(["--db", str(db_path), "init"]) == 0  # every command but import, new and demo needs a database
+    capsys.readouterr()
 
     def _run(*args: str):
         code = main(["--db", str(db_path), *args])

@@ -26,6 +26,8 @@ JSON_KEYS = {"id", "name", "domain", "sans", "owner", "type", "status", "days_le
 @pytest.fixture
 def run(db_path, capsys, monkeypatch):
     monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
+    assert main(["--db", str(db_path), "init"]) == 0  # every command but import, new and demo needs a database
+    capsys.readouterr()
 
     def _run(*args: str) -> tuple[int, str, str]:
         code = main(["--db", str(db_path), *args])
@@ -204,7 +206,8 @@ def test_the_installed_entry_point_runs_without_a_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "sslterm", "--db", str(tmp_path / "x.db"), "show", "42"],
                             capture_output=True, text=True, env=env, cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == "sslterm: error: no certificate with id 42: see 'sslterm list'"
+    assert result.stderr.strip() == (f"sslterm: error: no database at {tmp_path / 'x.db'}: run 'sslterm init' to create one, "
+                                     "or check --db / $SSLTERM_DB")
 
 
 def test_untrusted_names_reach_the_terminal_without_control_characters(run, tmp_path):
@@ -244,8 +247,9 @@ def test_import_lines_say_what_each_version_became_and_history_lists_versions_fi
 
 def test_json_and_csv_carry_no_raw_control_bidi_or_formula(run, tmp_path):
     for index, cn in enumerate(["csi\u009b31m.example", "rtl\u202eelpmaxe.example", '=HYPERLINK("http://evil")', "+cmd|calc", "@sum(1)"]):
-        (tmp_path / f"h{index}.pem").write_bytes(make_cert(cn, sans=[x509.DNSName(f"h{index}.example")], serial=index + 1).pem)
-    assert run("import", str(tmp_path))[0] == 0
+        (tmp_path / "hostile").mkdir(exist_ok=True)
+        (tmp_path / "hostile" / f"h{index}.pem").write_bytes(make_cert(cn, sans=[x509.DNSName(f"h{index}.example")], serial=index + 1).pem)
+    assert run("import", str(tmp_path / "hostile"))[0] == 0
     out = run("list", "--format", "json")[1]
     assert "\u009b" not in out and "\u202e" not in out and "\\u009b" in out and "\\u202e" in out
     assert {r["name"] for r in json.loads(out)} >= {"csi\u009b31m.example", "rtl\u202eelpmaxe.example"}  # the data is intact
