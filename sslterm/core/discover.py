@@ -13,7 +13,9 @@ picklable text and summaries come back.
 from __future__ import annotations
 
 import base64
+import errno
 import os
+import stat
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,19 +86,48 @@ def walk(paths: list[Path]) -> tuple[list[tuple[str, bool]], list[Rejection]]:
     """
     files: list[tuple[str, bool]] = []
     rejections: list[Rejection] = []
+
+    def unreadable(error: OSError) -> None:
+        rejections.append(Rejection(str(error.filename), f"cannot read this directory: {error.strerror or error}"))
+
     for path in paths:
         if path.is_dir():
-            for root, dirs, names in os.walk(path):
+            for root, dirs, names in os.walk(path, onerror=unreadable):
                 dirs.sort()
                 for name in sorted(names):
                     candidate = os.path.join(root, name)
-                    if _looks_like_material(candidate, name):
+                    problem = _not_a_file(candidate)
+                    if problem is not None:
+                        if os.path.splitext(name)[1].lower() in CERT_SUFFIXES or problem.startswith(("a symbolic link loop", "cannot")):
+                            rejections.append(Rejection(candidate, problem))
+                    elif _looks_like_material(candidate, name):
                         files.append((candidate, False))
-        elif path.exists():
+        elif (problem := _not_a_file(str(path))) is None:
             files.append((str(path), True))
         else:
-            rejections.append(Rejection(str(path), "no such file or directory"))
+            rejections.append(Rejection(str(path), problem))
     return files, rejections
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _not_a_file(path: str) -> str | None:
+    """Why ``path`` is not read (never opened: a FIFO would block the import for ever), or None for a regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link loop: skipped"
+        if exc.errno == errno.ENOENT:
+            return "no such file or directory" if not os.path.islink(path) else "a broken symbolic link: skipped"
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in _KINDS:
+        if test(mode):
+            return f"{kind}, not a file: skipped without opening it"
+    return "not a regular file: skipped"
 
 
 def _looks_like_material(path: str, name: str) -> bool:
@@ -117,6 +148,13 @@ def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
         data = read_input(path)
     except ParseError as exc:
         return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
+    try:
+        return _parse_data(path, explicit, data, password)
+    except Exception as exc:  # noqa: BLE001 - one file's problem is that file's line; it never stops the import
+        return ParsedFile(path, explicit, error=unreadable_reason(exc))
+
+
+def _parse_data(path: str, explicit: bool, data: bytes, password: bytes | None) -> ParsedFile:
     der = lone_certificate_der(data)
     if der is not None:  # the usual file: one certificate, read without the general parser
         try:
@@ -135,6 +173,18 @@ def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
         certs.append((pem_text(der), summarize_certificate(cert, der)))
     keys = tuple(pkcs8_der(k) for k in bundle.keys)
     return ParsedFile(path, explicit, tuple(certs), keys)
+
+
+def unreadable_reason(exc: Exception) -> str:
+    """A sentence for a certificate the library could parse but not use (never a repr)."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    detail = " ".join(str(exc).split()).rstrip(".")
+    if isinstance(exc, UnsupportedAlgorithm):
+        return f"unsupported certificate: {detail} (sslterm reads RSA, EC, Ed25519, Ed448 and DSA keys)"
+    if isinstance(exc, ValueError):
+        return f"damaged certificate: {detail}"
+    return f"cannot read this certificate: {detail or type(exc).__name__}"
 
 
 def pem_text(der: bytes) -> str:

@@ -1,0 +1,88 @@
+"""Every input ends as stored or as one named line; the others go on; nothing hangs."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from sslterm.cli import main
+from tests.factories import ec_key, make_cert
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def unknown_key_algorithm(cn: str, serial: int) -> bytes:
+    """A certificate whose public key algorithm no library here knows (the id-ecPublicKey OID edited)."""
+    der = make_cert(cn, serial=serial).cert.public_bytes(serialization.Encoding.DER)
+    edited = der.replace(bytes.fromhex("2a8648ce3d0201"), bytes.fromhex("2a8648ce3d0209"), 1)
+    return b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(edited) + b"-----END CERTIFICATE-----\n"
+
+
+def sslterm(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "sslterm", "--db", str(db), *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_fifos_sockets_and_link_loops_are_one_line_each_and_never_opened(tmp_path):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "good.pem").write_bytes(make_cert("good.example").pem)
+    os.mkfifo(tree / "fifo.pem")
+    os.mkfifo(tmp_path / "named.pem")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tree / "sock.pem"))
+    (tree / "loop-a.pem").symlink_to(tree / "loop-b.pem")
+    (tree / "loop-b.pem").symlink_to(tree / "loop-a.pem")
+    try:
+        result = sslterm(tmp_path / "s.db", "import", str(tree), str(tmp_path / "named.pem"), timeout=30)  # a FIFO opened would hang
+    finally:
+        sock.close()
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert sum("imported  good.example" in line for line in lines) == 1
+    for name, what in (("fifo.pem", "a FIFO"), ("named.pem", "a FIFO"), ("sock.pem", "a socket"),
+                       ("loop-a.pem", "a symbolic link loop"), ("loop-b.pem", "a symbolic link loop")):
+        assert sum(line.startswith("rejected") and line.split(": ")[0].endswith(name) and what in line for line in lines) == 1, name
+    assert len(lines) == 6
+
+
+@pytest.mark.parametrize("count", [20, 2100])  # 2,100: through the process pool
+def test_one_unreadable_certificate_is_its_own_line_and_the_rest_are_stored(tmp_path, count):
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    key = ec_key()
+    for index in range(count):
+        (tree / f"c{index:05d}.pem").write_bytes(make_cert(f"h{index}.example", key=key, serial=index + 10).pem)
+    (tree / "c00007-bad.pem").write_bytes(unknown_key_algorithm("bad.example", 3))
+    (tree / "zz-truncated.pem").write_bytes(make_cert("cut.example", key=key, serial=5).pem[:200])
+    result = sslterm(tmp_path / "s.db", "import", str(tree))
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1 and "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert sum(line.startswith("imported  ") for line in lines) == count
+    (bad,) = [line for line in lines if "c00007-bad.pem" in line]
+    assert bad.startswith("rejected") and "unsupported certificate: Unknown key type: 1.2.840.10045.2.9" in bad
+    assert sum("zz-truncated.pem" in line and line.startswith("rejected") for line in lines) == 1
+    again = sslterm(tmp_path / "s.db", "import", str(tree))
+    assert again.returncode == 1 and sum(line.startswith("already present") for line in again.stdout.splitlines()) == count
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_files_and_directories_get_a_line(tmp_path, capsys):
+    tree = tmp_path / "tree"
+    (tree / "closed").mkdir(parents=True)
+    (tree / "secret.pem").write_bytes(make_cert("s.example").pem)
+    (tree / "secret.pem").chmod(0)
+    (tree / "closed").chmod(0)
+    try:
+        code = main(["--db", str(tmp_path / "s.db"), "import", str(tree)])
+    finally:
+        (tree / "closed").chmod(0o700)
+    out = capsys.readouterr().out
+    assert code == 1 and "closed: cannot read this directory: Permission denied" in out and "secret.pem" in out
