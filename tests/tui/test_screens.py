@@ -26,6 +26,18 @@ async def open_detail(pilot, downs: int = 0):
     assert isinstance(pilot.app.screen, DetailScreen)
 
 
+async def submit_download(pilot, directory=None, with_key: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """In the open download dialog: set the directory (None keeps the one offered), tick the key, press Enter."""
+    dialog = pilot.app.screen
+    assert isinstance(dialog, DownloadDialog)
+    if directory is not None:
+        dialog.query_one("#directory", Input).value = str(directory)
+    dialog.query_one("#with-key", Checkbox).value = with_key
+    dialog.query_one("#directory", Input).focus()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_detail_pem_is_viewable_and_copyable_and_the_key_is_never_shown(app, inventory, store):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -61,15 +73,9 @@ async def test_the_view_lists_versions_and_downloads_each_next_to_the_other(app,
         for downs in (0, 1):  # the current version, then the old, archived one, both with their keys
             await pilot.press(*["down"] * downs, "x")
             await settle(pilot)
-            assert isinstance(app.screen, DownloadDialog)
-            if downs == 0:
-                app.screen.query_one("#directory", Input).value = str(tmp_path / "dl")
-            else:  # the dialog offers the last folder again
+            if downs == 1:  # the dialog offers the last folder again
                 assert app.screen.query_one("#directory", Input).value == str(tmp_path / "dl")
-            app.screen.query_one("#with-key", Checkbox).value = True
-            app.screen.query_one("#directory", Input).focus()
-            await pilot.press("enter")
-            await settle(pilot)
+            await submit_download(pilot, tmp_path / "dl" if downs == 0 else None)
             await pilot.press("y")
             await settle(pilot)
             app.screen.versions_table.focus()
@@ -90,23 +96,14 @@ async def test_download_with_key_needs_an_explicit_confirmation(app, inventory, 
         await settle(pilot)
         await pilot.press("x")
         await settle(pilot)
-        dialog = app.screen
-        dialog.query_one("#directory", Input).value = str(tmp_path / "out")
-        dialog.query_one("#with-key", Checkbox).value = True
-        dialog.query_one("#directory", Input).focus()
-        await pilot.press("enter")
-        await settle(pilot)
+        await submit_download(pilot, tmp_path / "out")
         assert "PRIVATE KEY" in screen_text(app)  # the confirmation names what is at stake
         await pilot.press("n")
         await settle(pilot)
         assert not (tmp_path / "out").exists()
         await pilot.press("x")
         await settle(pilot)
-        app.screen.query_one("#directory", Input).value = str(tmp_path / "out")
-        app.screen.query_one("#with-key", Checkbox).value = True
-        app.screen.query_one("#directory", Input).focus()
-        await pilot.press("enter")
-        await settle(pilot)
+        await submit_download(pilot, tmp_path / "out")
         await pilot.press("y")
         await settle(pilot)
     key_file = tmp_path / "out" / "expired.example.key"
