@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sslterm.core.clock import Clock, clock_from_env
 from sslterm.store import Store
+from sslterm.store.audit import os_user
 from sslterm.store.db import default_db_path
 
 
 def current_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    """Who history records: the OS user of the real uid (``$USER`` and ``$LOGNAME`` can say anything)."""
+    return os_user()
 
 
 CREATING_VERBS = {None, "import", "new", "demo", "init"}  # the TUI (no verb) starts with an empty store

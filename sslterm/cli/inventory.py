@@ -137,6 +137,10 @@ def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
+    if args.verify:
+        return _verify_history(ctx)
+    if not args.domain:
+        raise InputError("name a domain, or pass --verify to check the whole history")
     now = ctx.clock.now()
     versions, events = ctx.store.versions(args.domain), ctx.store.history(args.domain)
     if args.format == "json":
@@ -156,6 +160,20 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         rows.append((iso(e.at), e.kind, c.id if c else "", c.version_label if c else "", c.name if c else e.domain or "", e.user, e.detail))
     print(table(("AT", "EVENT", "ID", "VERSION", "CERTIFICATE", "USER", "DETAIL"), rows))
     return 0
+
+
+def _verify_history(ctx: Context) -> int:
+    check = ctx.store.verify_history()
+    if check.broken_id is None:
+        print(f"history intact: {check.checked} events, each continuing the hash chain")
+        return 0
+    from datetime import UTC, datetime
+
+    when = iso(datetime.fromtimestamp(check.broken_at, UTC)) if check.broken_at is not None else "?"
+    what = f" ({when}, {check.broken_kind}" + (f", certificate {check.broken_certificate})" if check.broken_certificate else ")")
+    print(f"history broken at event {check.broken_id}{safe(what)}: {check.reason}; {check.checked} events before it are intact",
+          file=sys.stderr)
+    return 1
 
 
 def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:

@@ -63,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_command("inventory", "cmd_show"))
 
     p = verbs.add_parser("history", help="every version of a domain's certificates, then every event, newest first")
-    p.add_argument("domain", metavar="DOMAIN")
+    p.add_argument("domain", metavar="DOMAIN", nargs="?", help="the domain (not needed with --verify)")
     p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--verify", action="store_true", help="check the hash chain of the whole history; exit 1 at the first broken link")
     p.set_defaults(handler=_command("inventory", "cmd_history"))
 
     p = verbs.add_parser("export", help="write a certificate (and optionally its key) to files")

@@ -26,6 +26,7 @@ from sslterm.core.errors import SslTermError
 from sslterm.core.lineage import certbot_place, names_key
 from sslterm.core.parse import PrivateKey, pkcs8_der
 from sslterm.core.validate import require_key_match
+from sslterm.store.audit import append_events
 from sslterm.store.models import Owner
 from sslterm.store.rows import new_uid, pem_text, search_text
 from sslterm.store.store import Store
@@ -283,7 +284,7 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
     cursor.executemany("INSERT OR IGNORE INTO certificatename (certificate_id, name) VALUES (?, ?)", name_rows)
     cursor.executemany("INSERT INTO certificate_fts (rowid, search) VALUES (?, ?)", search_rows)
     _serve_primaries(store, primaries, at, event_rows)
-    cursor.executemany('INSERT INTO event (at, kind, certificate_id, domain, "user", detail) VALUES (?, ?, ?, ?, ?, ?)', event_rows)
+    append_events(db, event_rows)
     for cert_id, (index, item, s, _) in enumerate(fresh, start=first_id):
         outcomes[index] = BulkOutcome(item, "imported", cert_id, s.primary_name.lower(), item.key is not None)
 

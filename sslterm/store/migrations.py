@@ -12,6 +12,7 @@ from typing import Callable
 from peewee import SqliteDatabase
 
 from sslterm.core.errors import StoreError
+from sslterm.store.audit import chain_existing
 from sslterm.store.lineage_upgrade import group_into_lineages
 from sslterm.store.models import Setting
 
@@ -127,7 +128,13 @@ V7_DEPLOY: list[Step] = [
     'CREATE INDEX "deploytarget_lineage_id" ON "deploytarget" ("lineage_id")',
 ]
 
-MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY]
+# Audit: the history becomes a hash chain (sslterm.store.audit), existing events hashed in id order.
+V8_AUDIT_CHAIN: list[Step] = [
+    'ALTER TABLE "event" ADD COLUMN "hash" VARCHAR(64)',
+    chain_existing,
+]
+
+MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY, V8_AUDIT_CHAIN]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

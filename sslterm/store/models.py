@@ -131,6 +131,7 @@ class Event(BaseModel):
     domain = CharField(null=True, index=True)
     user = CharField()
     detail = TextField(default="")
+    hash = CharField(null=True)  # sha256 over the fields and the previous event's hash (sslterm.store.audit)
 
 
 class AcmeAccount(BaseModel):

@@ -17,8 +17,9 @@ from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
 from sslterm.store import history, lineages
+from sslterm.store.audit import ChainCheck, append_events, verify_chain
 from sslterm.store.db import open_database
-from sslterm.store.models import Certificate, CertificateName, Event, Owner, Setting, WebDomain
+from sslterm.store.models import Certificate, CertificateName, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
 from sslterm.store.rows import LIST_COLUMNS, covers, list_records, new_uid, pem_text, record_of, search_text
 from sslterm.store.vault import KeyVault, key_file_for
@@ -392,6 +393,10 @@ class Store:
         """Every version of every lineage that has held ``domain``: the serving lineage first, newest version first."""
         return history.domain_versions(domain)
 
+    def verify_history(self) -> ChainCheck:
+        """Check the hash chain of every event (see :mod:`sslterm.store.audit`)."""
+        return verify_chain(self.db)
+
     def events_for(self, cert_id: int, limit: int = 10) -> list[HistoryEvent]:
         """The latest events of one certificate."""
         return history.certificate_events(cert_id, limit)
@@ -559,4 +564,4 @@ class Store:
             self._event("domain_attached", row, now, domain=row.domain)
 
     def _event(self, kind: str, row: Certificate | None, now: datetime, domain: str | None = None, detail: str = "") -> None:
-        Event.create(at=now, kind=kind, certificate=row, domain=domain, user=self.user, detail=detail)
+        append_events(self.db, [(int(now.timestamp()), kind, row.id if row is not None else None, domain, self.user, detail)])

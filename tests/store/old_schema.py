@@ -23,8 +23,10 @@ def old_database(scratch: Path, target: Path, version: int) -> Path:
     old = sqlite3.connect(target)
     for steps in MIGRATIONS[:version]:
         for step in steps:
-            assert isinstance(step, str), "an old schema is plain SQL"
-            old.execute(step)
+            if isinstance(step, str):
+                old.execute(step)
+            else:
+                step(_Raw(old))  # a frozen function of raw SQL: on an empty database it has nothing to do
     old.execute("CREATE TABLE IF NOT EXISTS setting (key VARCHAR(255) NOT NULL PRIMARY KEY, value TEXT NOT NULL)")
     old.execute("INSERT INTO setting VALUES ('schema_version', ?)", [str(version)])
     new = sqlite3.connect(scratch)
@@ -45,6 +47,19 @@ def old_database(scratch: Path, target: Path, version: int) -> Path:
     if key_file_for(scratch).exists():
         shutil.copy(key_file_for(scratch), key_file_for(target))
     return target
+
+
+class _Raw:
+    """What a frozen migration function uses of peewee's database, on a plain sqlite3 connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def execute_sql(self, sql: str, params: object = ()) -> sqlite3.Cursor:
+        return self.connection.execute(sql, params)  # type: ignore[arg-type]
+
+    def cursor(self) -> sqlite3.Cursor:
+        return self.connection.cursor()
 
 
 def _columns(db: sqlite3.Connection, table: str) -> list[str]:
