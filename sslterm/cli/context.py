@@ -18,7 +18,7 @@ def current_user() -> str:
     return os_user()
 
 
-CREATING_VERBS = {None, "import", "new", "demo", "init"}  # the TUI (no verb) starts with an empty store
+CREATING_VERBS = {None, "import", "new", "demo", "init", "restore"}  # the TUI (no verb) starts with an empty store
 
 
 @dataclass

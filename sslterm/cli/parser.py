@@ -176,6 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--passphrase", action="store_true", help="wrap the data key with a passphrase ($SSLTERM_PASSPHRASE, or asked)")
     p.set_defaults(handler=_command("create", "cmd_init"))
 
+    p = verbs.add_parser("backup", help="a consistent copy of the store and its data key, while it is in use")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--passphrase", action="store_true", help="wrap the copy's data key with a passphrase of its own ($SSLTERM_NEW_PASSPHRASE or asked)")
+    p.add_argument("--verify", action="store_true", help="open the copy and decrypt every key in it")
+    p.add_argument("--force", action="store_true", help="replace an existing file at PATH")
+    p.set_defaults(handler=_command("safety", "cmd_backup"))
+
+    p = verbs.add_parser("restore", help="replace the store with a backup (refuses a newer store without --force)")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--force", action="store_true", help="restore even over a store with newer history")
+    p.set_defaults(handler=_command("safety", "cmd_restore"))
+
+    p = verbs.add_parser("passphrase", help="set, change or remove the passphrase that wraps the data key")
+    p.add_argument("action", choices=("set", "change", "remove"))
+    p.set_defaults(handler=_command("safety", "cmd_passphrase"))
+
     p = verbs.add_parser("demo", help="fill the database with a realistic demo inventory")
     p.set_defaults(handler=_command("create", "cmd_demo"))
     return parser

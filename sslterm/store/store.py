@@ -82,6 +82,23 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def rewrap_keys(self, passphrase: str | None) -> None:
+        """Wrap the data key with a new passphrase (None: none); every stored key stays as it is."""
+        with self.db.atomic():
+            self.vault.rewrap(passphrase)
+            self._persist_check_blob()
+
+    def decrypt_every_key(self) -> int:
+        """Decrypt (and drop) every stored private key; returns how many. Raises on the first that fails."""
+        count = 0
+        for uid, blob in self.db.execute_sql("SELECT uid, key_blob FROM certificate WHERE key_blob IS NOT NULL"):
+            self.vault.decrypt(bytes(blob), uid)
+            count += 1
+        for uid, blob in self.db.execute_sql("SELECT uid, key_blob FROM acmeaccount"):
+            self.vault.decrypt(bytes(blob), uid)
+            count += 1
+        return count
+
     def prepare_keys(self) -> None:
         """Create the data key now (wrapped with the passphrase, if one was given) rather than at the first key."""
         with self.db.atomic():

@@ -58,7 +58,37 @@ class KeyVault:
         self._passphrase = passphrase
         self._check_blob = check_blob
         self._aead: AESGCM | None = None
+        self._data_key: bytes | None = None
         self.new_check_blob: bytes | None = None
+
+    def data_key(self) -> bytes:
+        """The unwrapped data key (for a backup's key file or a new wrapping); unlocks the vault."""
+        self._unlock()
+        assert self._data_key is not None
+        return self._data_key
+
+    @property
+    def wrapped(self) -> bool:
+        """Is the key file wrapped with a passphrase?"""
+        try:
+            return json.loads(self.key_path.read_text()).get("kind") == "scrypt"
+        except (OSError, ValueError):
+            return False
+
+    def rewrap(self, passphrase: str | None) -> None:
+        """Write the key file again around the same data key: wrapped with ``passphrase``, or plain for None."""
+        data_key = self.data_key()
+        content = wrap_data_key(data_key, passphrase) if passphrase else {"version": 1, "kind": "raw", "key": _b64(data_key)}
+        temp = self.key_path.with_name(f".{self.key_path.name}.{os.urandom(4).hex()}.tmp")
+        try:
+            create_private_file(temp, json.dumps(content).encode())
+            os.replace(temp, self.key_path)
+        except OSError as exc:
+            raise StoreError(f"cannot write key file {self.key_path}: {exc.strerror or exc}") from None
+        finally:
+            if temp.exists():
+                temp.unlink()
+        self._passphrase = passphrase
 
     def encrypt(self, plaintext: bytes, binding: str) -> bytes:
         """``nonce || ciphertext`` for ``plaintext`` bound to ``binding`` (the row uid)."""
@@ -78,7 +108,8 @@ class KeyVault:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         if self._aead is None:
-            self._aead = AESGCM(self._load_or_create())
+            self._data_key = self._load_or_create()
+            self._aead = AESGCM(self._data_key)
             self._verify()
         return self._aead
 
@@ -102,10 +133,7 @@ class KeyVault:
 
         data_key = AESGCM.generate_key(bit_length=256)
         if self._passphrase:
-            salt, nonce = os.urandom(16), os.urandom(NONCE_BYTES)
-            wrapped = AESGCM(_kek(self._passphrase, salt)).encrypt(nonce, data_key, _WRAP_AAD)
-            content = {"version": 1, "kind": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
-                       "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
+            content = wrap_data_key(data_key, self._passphrase)
         else:
             content = {"version": 1, "kind": "raw", "key": _b64(data_key)}
         try:
@@ -141,6 +169,16 @@ class KeyVault:
         except InvalidTag:
             self._aead = None
             raise StoreError(f"key file {self.key_path} does not belong to this database") from None
+
+
+def wrap_data_key(data_key: bytes, passphrase: str) -> dict[str, object]:
+    """A key file's content holding ``data_key`` wrapped with a key derived from ``passphrase`` (scrypt)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    salt, nonce = os.urandom(16), os.urandom(NONCE_BYTES)
+    wrapped = AESGCM(_kek(passphrase, salt)).encrypt(nonce, data_key, _WRAP_AAD)
+    return {"version": 1, "kind": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
+            "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
 
 
 def _aad(binding: str) -> bytes:
