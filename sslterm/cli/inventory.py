@@ -180,13 +180,21 @@ def cmd_delete(ctx: Context, args: argparse.Namespace) -> int:
     store = ctx.store
     record = store.resolve(args.ref)
     what = f"certificate {record.id} ({safe(record.name)}, {safe(record.domain)})"
+    consequence = ("Its PRIVATE KEY and those of all its versions are DESTROYED, for good; the certificates stay in history."
+                   if args.purge else "It stays in the domain's history.")
     if not args.yes:
         if not sys.stdin.isatty():
             raise InputError(f"refusing to delete {what} without confirmation: pass --yes")
-        answer = input(f"Delete {what}? It stays in the domain's history. [y/N] ")
+        answer = input(f"Delete {what}? {consequence} [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1
-    store.delete(record.id, ctx.clock.now())
-    print(f"deleted {what}")
+    if not args.purge:
+        store.delete(record.id, ctx.clock.now())
+        print(f"deleted {what}")
+        return 0
+    _, keys, wal_clear = store.purge(record.id, ctx.clock.now())
+    print(f"deleted {what} and destroyed {keys} private key(s)")
+    if not wal_clear:
+        print("note: another sslterm process is reading the store; its WAL keeps the old pages until it closes", file=sys.stderr)
     return 0

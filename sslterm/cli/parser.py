@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("delete", help="delete (archive) a certificate; its history is kept")
     p.add_argument("ref", metavar="ID|DOMAIN")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--purge", action="store_true", help="also destroy the private keys of the certificate and all its versions")
     p.set_defaults(handler=_command("inventory", "cmd_delete"))
 
     p = verbs.add_parser("check", help="renew what is due, probe endpoints, report (exit 0 OK, 1 WARNING, 2 CRITICAL)")

@@ -255,6 +255,28 @@ class Store:
             self._event("deleted", row, now)
             return record_of(row)
 
+    def purge(self, cert_id: int, now: datetime) -> tuple[CertificateRecord, int, bool]:
+        """Archive a certificate and destroy the private keys of its whole lineage.
+
+        The key rows are overwritten before they are cleared (``secure_delete`` zeroes
+        freed pages in the file) and the WAL is checkpointed and truncated, so the
+        encrypted keys are gone from the database and its WAL. Returns the record, how
+        many keys were destroyed, and whether the WAL could be emptied (another
+        process reading the store keeps it until it closes).
+        """
+        with self.db.atomic():
+            row = self._row(cert_id)
+            versions = list(Certificate.select().where(
+                (Certificate.lineage == row.lineage_id) & Certificate.key_blob.is_null(False))) if row.lineage_id else [row]
+            for version in versions:
+                self.db.execute_sql("UPDATE certificate SET key_blob = zeroblob(length(key_blob)) WHERE id = ?", [version.id])
+                self.db.execute_sql("UPDATE certificate SET key_blob = NULL WHERE id = ?", [version.id])
+                self._event("key_purged", version, now, detail="private key destroyed (overwritten, then removed)")
+            if not row.archived:
+                self.delete(cert_id, now)
+        busy = self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        return self.get(cert_id), len(versions), not busy
+
     def set_web_domains(self, cert_id: int, names: list[str], now: datetime) -> CertificateRecord:
         """Make ``names`` exactly the web-domains this certificate serves (names validated)."""
         wanted = list(dict.fromkeys(normalize_domain(n, field="web-domain") for n in names if n.strip()))

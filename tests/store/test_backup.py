@@ -112,3 +112,25 @@ def test_a_backup_can_carry_its_own_passphrase(tmp_path, capsys, monkeypatch):
     assert json.loads(key_file_for(tmp_path / "b.db").read_text())["kind"] == "scrypt"
     assert json.loads(key_file_for(db).read_text())["kind"] == "raw"  # the store's own key file is untouched
     assert Store.open(tmp_path / "b.db", user="t", passphrase="backup passphrase", create=False).decrypt_every_key() == 1
+
+
+def test_delete_purge_leaves_no_trace_of_the_key_in_the_store_wal_or_later_exports(tmp_path, capsys):
+    db = tmp_path / "s.db"
+    store = Store.open(db, user="t")
+    old, new = make_cert("p.example", serial=1), make_cert("p.example", serial=2, not_before=NOW)
+    store.add_certificate(old.cert, [], old.key, type="existing", owner="ops", now=NOW, supersede=True)
+    current = store.add_certificate(new.cert, [], new.key, type="existing", owner="ops", now=NOW, supersede=True).record
+    blobs = [bytes(row[0]) for row in store.db.execute_sql("SELECT key_blob FROM certificate")]
+    store.close()
+    assert len(blobs) == 2
+    assert main(["--db", str(db), "backup", str(tmp_path / "before.db")]) == 0
+    assert main(["--db", str(db), "delete", "p.example", "--purge", "--yes"]) == 0
+    assert "destroyed 2 private key(s)" in capsys.readouterr().out
+    for path in (db, db.with_name("s.db-wal")):
+        data = path.read_bytes() if path.exists() else b""
+        assert not any(blob in data or blob[12:40] in data for blob in blobs), path
+    assert any(blob in (tmp_path / "before.db").read_bytes() for blob in blobs)  # the earlier backup is the user's own copy
+    assert main(["--db", str(db), "export", str(current.id), "--out", str(tmp_path / "x"), "--with-key"]) == 1
+    assert "no private key stored" in capsys.readouterr().err
+    events = [e["event"] for e in json.loads((main(["--db", str(db), "history", "p.example", "--format", "json"]), capsys.readouterr().out)[1])["events"]]
+    assert events.count("key_purged") == 2 and "deleted" in events

@@ -249,3 +249,15 @@ async def test_a_deploy_target_is_edited_in_place(app, inventory, store, tmp_pat
     (changed,) = DeployStore(store).targets(record.lineage_id)
     assert changed.id == target.id and changed.parts == {"fullchain": str(tmp_path / "b.pem")}
     assert changed.reload == ("systemctl", "reload", "nginx") and changed.timeout == 5 and changed.last_result is None
+
+
+async def test_purge_from_the_list_says_what_it_destroys_and_does(app, inventory, store):
+    record = inventory["expired.example"]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        assert "DESTROY its private key" in screen_text(app) and "cannot be exported" in " ".join(screen_text(app).split())
+        await pilot.press("y")
+        await settle(pilot)
+    assert store.get(record.id).archived and not store.get(record.id).has_key

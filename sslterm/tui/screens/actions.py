@@ -30,6 +30,24 @@ def confirm_delete(screen: SslTermScreen, record: CertificateRecord, after: Call
     screen.app.push_screen(ConfirmDialog(question, "Delete"), answered)
 
 
+def confirm_purge(screen: SslTermScreen, record: CertificateRecord, after: Callable[[], Any]) -> None:
+    """Ask, then archive the certificate and destroy the private keys of its whole lineage."""
+    question = Text.assemble(
+        "Delete ", describe(record), " and DESTROY its private key?\n\n",
+        "The keys of this certificate and of all its versions are overwritten and removed for good: ",
+        "they cannot be exported again. The certificates stay in the domain's history.",
+    )
+
+    def answered(yes: bool | None) -> None:
+        if not yes:
+            return
+        store, now = screen.services.store, screen.services.now()
+        screen.job("purge", lambda: store.purge(record.id, now),
+                   lambda result: (screen.notify(f"Deleted certificate {record.id}; {result[1]} private key(s) destroyed.", markup=False), after()))
+
+    screen.app.push_screen(ConfirmDialog(question, "Destroy key"), answered)
+
+
 def start_download(screen: SslTermScreen, record: CertificateRecord, versioned: bool = False) -> None:
     """Ask where and how, confirm a private key explicitly, then write with the export rules.
 

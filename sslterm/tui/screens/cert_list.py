@@ -102,6 +102,7 @@ class CertificateListScreen(SslTermScreen):
         Binding("a", "add", "Add"),
         Binding("c", "change", "Change"),
         Binding("d", "delete", "Delete"),
+        Binding("P", "purge", "Delete and destroy the key", show=False),
         Binding("x", "download", "Download"),
         Binding("i", "attach", "Attach issued", show=False),
         Binding("r", "refresh", "Refresh"),
@@ -416,6 +417,12 @@ class CertificateListScreen(SslTermScreen):
 
         if (record := self._selected()) is not None:
             confirm_delete(self, record, lambda: self.reload(self.table.absolute_cursor))
+
+    def action_purge(self) -> None:
+        from sslterm.tui.screens.actions import confirm_purge
+
+        if (record := self._selected()) is not None:
+            confirm_purge(self, record, lambda: self.reload(self.table.absolute_cursor))
 
     def action_download(self) -> None:
         from sslterm.tui.screens.actions import start_download
