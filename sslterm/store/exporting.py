@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sslterm.core.errors import ExportError
 from sslterm.core.export import export_files
-from sslterm.core.files import ensure_private_dir, write_file
+from sslterm.core.files import ensure_private_dir, write_set
 from sslterm.store.store import Store
 
 
@@ -41,13 +41,7 @@ def export_certificate(
     ensure_private_dir(out_dir)
     if not out_dir.is_dir():
         raise ExportError(f"{out_dir} is not a directory")
-    for item in files:
-        target = out_dir / item.name
-        if target.is_symlink():
-            raise ExportError(f"{target} is a symbolic link: refusing to write through it")
-        if target.exists() and not force:
-            raise ExportError(f"{target} already exists: use --force to overwrite")
-    written = [write_file(out_dir, item.name, item.data, item.mode, force) for item in files]
+    written = write_set(out_dir, [(item.name, item.data, item.mode) for item in files], force)  # all or nothing
     names = ", ".join(p.name for p in written)
     store.record_export(cert_id, now, f"{fmt} to {out_dir}: {names}" + (" (with private key)" if with_key else ""))
     return written

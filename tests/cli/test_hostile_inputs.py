@@ -86,3 +86,73 @@ def test_unreadable_files_and_directories_get_a_line(tmp_path, capsys):
         (tree / "closed").chmod(0o700)
     out = capsys.readouterr().out
     assert code == 1 and "closed: cannot read this directory: Permission denied" in out and "secret.pem" in out
+
+
+def test_an_export_killed_anywhere_leaves_no_key_or_temporary_file_once_run_again(tmp_path):
+    import random
+    import signal
+    import time
+
+    leaf = make_cert("kill.example")
+    (tmp_path / "in.pem").write_bytes(leaf.pem + leaf.key_pem)
+    db = tmp_path / "s.db"
+    assert sslterm(db, "import", str(tmp_path / "in.pem")).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    expected = ["kill.example.crt", "kill.example.fullchain.crt", "kill.example.key"]
+
+    def export(out: Path, *extra: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, "-m", "sslterm", "--db", str(db), "export", "kill.example", "--out", str(out), "--with-key",
+                                 *extra], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    started = time.monotonic()
+    assert export(tmp_path / "timing").wait(60) == 0
+    duration = time.monotonic() - started
+    rng = random.Random(20261201)
+    for point in range(50):
+        out = tmp_path / f"out{point}"
+        process = export(out)
+        time.sleep(rng.uniform(0.5, 1.0) * duration)  # the first half is start-up; the write window is near the end
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+        assert export(out, "--force").wait(60) == 0, point  # the next run completes (--force: the killed one may have finished)
+        assert sorted(os.listdir(out)) == expected, (point, os.listdir(out))  # nothing hidden, nothing half
+        assert stat_mode(out / "kill.example.key") == 0o600
+
+
+def stat_mode(path: Path) -> int:
+    import stat
+
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("links_before_kill", [0, 1, 2])
+def test_a_set_killed_while_being_placed_is_taken_back_by_the_next_run(tmp_path, links_before_kill):
+    """kill -9 exactly between two files being put in place: the next run removes the half set and the staging."""
+    import signal
+
+    from sslterm.core.files import STAGING_PREFIX, write_set
+
+    out = tmp_path / "out"
+    out.mkdir()
+    files = [("a.crt", b"cert", 0o644), ("a.fullchain.crt", b"chain", 0o644), ("a.key", b"PRIVATE KEY", 0o600)]
+    child = os.fork()
+    if child == 0:
+        real_link, placed = os.link, []
+
+        def link_then_die(source, target):  # type: ignore[no-untyped-def]
+            if len(placed) == links_before_kill:
+                os.kill(os.getpid(), signal.SIGKILL)
+            real_link(source, target)
+            placed.append(target)
+
+        os.link = link_then_die  # type: ignore[assignment]
+        write_set(out, files)
+        os._exit(0)
+    _, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+    left = os.listdir(out)
+    assert any(name.startswith(STAGING_PREFIX) for name in left) and len(left) == 1 + links_before_kill
+    staging = next(out.glob(STAGING_PREFIX + "*"))
+    assert stat_mode(staging) == 0o700 and stat_mode(staging / "a.key") == 0o600  # the key waited in a private directory
+    write_set(out, files)
+    assert sorted(os.listdir(out)) == ["a.crt", "a.fullchain.crt", "a.key"] and (out / "a.key").read_bytes() == b"PRIVATE KEY"
