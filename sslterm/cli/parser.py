@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", required=True)
     p.add_argument("--format", choices=("pem", "der", "pfx"), default="pem")
     p.add_argument("--with-key", action="store_true", help="also write the private key (0600)")
-    p.add_argument("--password-file", metavar="FILE", help="encrypt the .pfx with the password in FILE")
+    p.add_argument("--password-file", metavar="FILE", help="encrypt the .pfx with the password in FILE (asked when it holds the key)")
+    p.add_argument("--encrypt-key", action="store_true", help="pem/der: encrypt the key file with a passphrase ($SSLTERM_NEW_PASSPHRASE or asked)")
     p.add_argument("--force", action="store_true", help="overwrite existing files")
     p.set_defaults(handler=_command("export", "cmd_export"))
 

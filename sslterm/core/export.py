@@ -33,6 +33,7 @@ def export_files(
     key: PrivateKey | None,
     fmt: str = "pem",
     pfx_password: bytes | None = None,
+    key_passphrase: bytes | None = None,
 ) -> list[ExportFile]:
     """The files for one certificate in ``fmt``; the key is included only when given.
 
@@ -42,9 +43,9 @@ def export_files(
     """
     base = safe_filename(name)
     if fmt == "pem":
-        return _pem_files(base, cert, chain, key)
+        return _pem_files(base, cert, chain, key, key_passphrase)
     if fmt == "der":
-        return _der_files(base, cert, chain, key)
+        return _der_files(base, cert, chain, key, key_passphrase)
     if fmt == "pfx":
         encryption = (
             serialization.BestAvailableEncryption(pfx_password) if pfx_password else serialization.NoEncryption()
@@ -60,23 +61,30 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _pem_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None) -> list[ExportFile]:
+def _key_encryption(passphrase: bytes | None) -> serialization.KeySerializationEncryption:
+    return serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
+
+
+def _pem_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None,
+               passphrase: bytes | None = None) -> list[ExportFile]:
     chain_pem = b"".join(_pem(c) for c in chain)
     files = [ExportFile(f"{base}.crt", _pem(cert), PUBLIC_MODE)]
     if chain:  # a self-signed certificate has no chain: no empty file for it
         files.append(ExportFile(f"{base}.chain.crt", chain_pem, PUBLIC_MODE))
     files.append(ExportFile(f"{base}.fullchain.crt", _pem(cert) + chain_pem, PUBLIC_MODE))
     if key is not None:
-        files.append(ExportFile(f"{base}.key", private_key_pem(key), PRIVATE_MODE))
+        data = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, _key_encryption(passphrase))
+        files.append(ExportFile(f"{base}.key", data, PRIVATE_MODE))
     return files
 
 
-def _der_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None) -> list[ExportFile]:
+def _der_files(base: str, cert: x509.Certificate, chain: list[x509.Certificate], key: PrivateKey | None,
+               passphrase: bytes | None = None) -> list[ExportFile]:
     files = [ExportFile(f"{base}.der", cert.public_bytes(serialization.Encoding.DER), PUBLIC_MODE)]
     if chain:
         files.append(ExportFile(f"{base}.chain.p7b", pkcs7.serialize_certificates(chain, serialization.Encoding.DER), PUBLIC_MODE))
     if key is not None:
-        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, _key_encryption(passphrase))
         files.append(ExportFile(f"{base}.key.der", der, PRIVATE_MODE))
     return files
 

@@ -21,6 +21,7 @@ def export_certificate(
     force: bool = False,
     pfx_password: bytes | None = None,
     base_name: str | None = None,
+    key_passphrase: bytes | None = None,
 ) -> list[Path]:
     """Write the files for ``cert_id`` into ``out_dir`` and record an ``exported`` event.
 
@@ -37,7 +38,7 @@ def export_certificate(
         raise ExportError(f"certificate {cert_id} is a pending request with no issued certificate yet")
     if with_key and material.key is None:
         raise ExportError(f"certificate {cert_id} has no private key stored: export without --with-key")
-    files = export_files(base_name or record.name, material.certificate, material.chain, material.key if with_key else None, fmt, pfx_password)
+    files = export_files(base_name or record.name, material.certificate, material.chain, material.key if with_key else None, fmt, pfx_password, key_passphrase)
     ensure_private_dir(out_dir)
     if not out_dir.is_dir():
         raise ExportError(f"{out_dir} is not a directory")

@@ -158,8 +158,12 @@ def test_export_files_modes_names_and_refusals(run, tmp_path):
     assert code == 1 and "symbolic link" in err
     assert victim.read_text() == "keep me"
     code, _, err = run("export", "*.wild.example", "--out", str(tmp_path / "pfx"), "--format", "pfx", "--with-key")
+    assert code == 1 and "needs a password: --password-file FILE" in err  # a key never leaves in a PFX without one
+    (tmp_path / "pfx.pw").write_text("pfx secret\n")
+    code, _, err = run("export", "*.wild.example", "--out", str(tmp_path / "pfx"), "--format", "pfx", "--with-key",
+                       "--password-file", str(tmp_path / "pfx.pw"))
     assert code == 0, err
-    loaded = pkcs12.load_pkcs12((tmp_path / "pfx" / "wildcard.wild.example.pfx").read_bytes(), None)
+    loaded = pkcs12.load_pkcs12((tmp_path / "pfx" / "wildcard.wild.example.pfx").read_bytes(), b"pfx secret")
     assert loaded.cert.certificate == c.leaf.cert and loaded.key is not None
     history = json.loads(run("history", "*.wild.example", "--format", "json")[1])
     assert [e["event"] for e in history["events"]].count("exported") == 3
@@ -261,3 +265,18 @@ def test_json_and_csv_carry_no_raw_control_bidi_or_formula(run, tmp_path):
     names = [row[2] for row in rows[1:]]
     assert all(not n.startswith(("=", "+", "-", "@")) for n in names)
     assert "'=HYPERLINK(\"http://evil\")" in names and "'+cmd|calc" in names and "'@sum(1)" in names
+
+
+def test_a_key_exported_as_pem_is_said_to_be_unencrypted_unless_encrypt_key(run, tmp_path, monkeypatch):
+    leaf = make_cert("enc.example")
+    (tmp_path / "in.pem").write_bytes(leaf.pem + leaf.key_pem)
+    assert run("import", str(tmp_path / "in.pem"))[0] == 0
+    code, _, err = run("export", "enc.example", "--out", str(tmp_path / "plain"), "--with-key")
+    assert code == 0 and "private key is written unencrypted" in err
+    monkeypatch.setenv("SSLTERM_NEW_PASSPHRASE", "export passphrase")
+    code, _, err = run("export", "enc.example", "--out", str(tmp_path / "enc"), "--with-key", "--encrypt-key")
+    assert code == 0 and "unencrypted" not in err
+    data = (tmp_path / "enc" / "enc.example.key").read_bytes()
+    assert b"ENCRYPTED PRIVATE KEY" in data
+    key = serialization.load_pem_private_key(data, b"export passphrase")
+    assert key.public_key().public_numbers() == leaf.cert.public_key().public_numbers()
