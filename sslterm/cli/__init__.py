@@ -41,6 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
         if os.environ.get("SSLTERM_DEBUG"):
             raise
+        from sslterm.store.db import database_failure
+
+        failure = database_failure(exc, ctx.db_path)
+        if failure is not None:
+            print(f"sslterm: error: {failure}", file=sys.stderr)
+            return EXIT_ERROR
         print(f"sslterm: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} (set SSLTERM_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_INTERNAL
     finally:

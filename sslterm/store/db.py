@@ -23,6 +23,44 @@ PRAGMAS = {
 }
 
 
+class StoreDatabase(SqliteDatabase):
+    """SQLite as the store uses it: a failed write's own error is the one reported.
+
+    After SQLITE_FULL or an I/O error SQLite has already rolled the transaction
+    back, and peewee's rollback then fails with "cannot rollback - no transaction
+    is active", which replaced the real cause ("database or disk is full").
+    """
+
+    def rollback(self) -> None:  # type: ignore[override]
+        try:
+            super().rollback()
+        except OperationalError as exc:
+            if "no transaction is active" not in str(exc):
+                raise
+
+
+_FAILURES = (
+    ("database or disk is full", "no space left on device while writing {path}; nothing was half-written: free some space and run it again"),
+    ("disk i/o error", "an I/O error while writing {path}; nothing was half-written: check the disk (dmesg) and run it again"),
+    ("attempt to write a readonly database", "{path} is read-only for this user; nothing was written"),
+    ("database is locked", "{path} stayed locked by another sslterm for 10 s; nothing was written: run it again"),
+)
+
+
+def database_failure(exc: BaseException, path: Path) -> str | None:
+    """A sentence for a database failure anywhere in ``exc``'s chain, or None when it is not one."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        text = str(seen).lower()
+        for needle, sentence in _FAILURES:
+            if needle in text:
+                return sentence.format(path=path)
+        if isinstance(seen, OSError) and seen.errno == 28:
+            return _FAILURES[0][1].format(path=path)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def default_db_path() -> Path:
     """``$SSLTERM_DB`` if set, else ``sslterm.db`` in the user's data directory."""
     env = os.environ.get("SSLTERM_DB")
@@ -44,7 +82,7 @@ def open_database(path: Path, create: bool = True) -> SqliteDatabase:
         raise StoreError(f"no database at {path}: run 'sslterm init' to create one, or check --db / $SSLTERM_DB")
     ensure_private_dir(path.parent)
     _touch_private(path)
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
+    db = StoreDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
     db.bind(MODELS, bind_refs=False, bind_backrefs=False)
     try:
         db.connect(reuse_if_open=True)
