@@ -37,7 +37,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
 
     scan = Scan(
         [Path(p) for p in args.paths], read_password(args.password_file),
-        Path(args.key) if args.key else None, Path(args.chain) if args.chain else None,
+        Path(args.key) if args.key else None, Path(args.chain) if args.chain else None, track_ca=args.track_ca,
     )
     owner, now = args.owner or ctx.user, ctx.clock.now()
     if args.name:
@@ -62,7 +62,11 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
     if not outcomes and not scan.rejections:
-        print("nothing to import: no certificate found", file=sys.stderr)
+        if scan.ca_found:
+            print(f"no leaf certificate found; {scan.ca_found} CA certificate(s) read as chain material only "
+                  "(without --no-ca they are tracked as type ca)", file=sys.stderr)
+        else:
+            print("nothing to import: no certificate found", file=sys.stderr)
         return 1
     return 1 if rejected else 0
 

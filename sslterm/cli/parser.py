@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--owner", metavar="NAME", help="owner (default: the current OS user)")
     p.add_argument("--name", metavar="NAME", help="certificate name (only when importing one certificate)")
     p.add_argument("--password-file", metavar="FILE", help="file holding the password of encrypted keys or PKCS#12 files")
+    p.add_argument("--no-ca", dest="track_ca", action="store_false",
+                   help="keep CA certificates that chain no leaf as chain material only, instead of tracking them as type ca")
     p.add_argument("--no-supersede", dest="supersede", action="store_false",
                    help="never treat a certificate as a new version of a stored one (two live certificates with the same names)")
     p.set_defaults(handler=_command("inventory", "cmd_import"))

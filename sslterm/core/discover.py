@@ -251,8 +251,9 @@ class Scan:
     """
 
     def __init__(self, paths: list[Path], password: bytes | None = None, key_file: Path | None = None,
-                 chain_file: Path | None = None, workers: int | None = None) -> None:
-        self.password, self.workers = password, workers
+                 chain_file: Path | None = None, workers: int | None = None, track_ca: bool = True) -> None:
+        self.password, self.workers, self.track_ca = password, workers, track_ca
+        self.ca_found = 0  # CA certificates read (tracked or kept as chain material)
         self.files, self.rejections = walk(paths)
         self._key_ders: list[bytes] = []
         self._ca_pems: list[str] = []
@@ -272,24 +273,30 @@ class Scan:
         self._pool: list[x509.Certificate] = []
 
     def candidates(self) -> Iterator[Candidate]:
-        """Each leaf certificate once (first file wins), without key or chain yet."""
+        """Each leaf certificate once (first file wins), without key or chain yet; then each CA
+        certificate that is no leaf's chain link (with ``track_ca``), to be tracked as type ``ca``."""
         seen: set[str] = set()
+        issuers: set[str] = set()  # of the leaves: the CA certificates with these subjects are chain links
+        cas: list[Candidate] = []
         for parsed in parse_all(self.files, self.password, self.workers):
             if parsed.error is not None:
                 if parsed.explicit or os.path.splitext(parsed.path)[1].lower() in CERT_SUFFIXES:
                     self.rejections.append(Rejection(parsed.path, parsed.error))
                 continue
             self._key_ders.extend(parsed.keys)
-            lone_ca = parsed.explicit and len(parsed.certificates) == 1 and parsed.certificates[0][1].is_ca
             for pem, summary in parsed.certificates:
                 if summary.sha256 in seen:
                     continue
                 seen.add(summary.sha256)
                 if summary.is_ca:
                     self._ca_pems.append(pem)  # only CA certificates can be links of a chain
-                    if not lone_ca:
-                        continue
+                    cas.append(Candidate(pem, parsed.path, summary))
+                    continue
+                issuers.add(summary.issuer_text)
                 yield Candidate(pem, parsed.path, summary)
+        self.ca_found = len(cas)
+        if self.track_ca:
+            yield from _not_links(cas, issuers)
         keys = self._extra_keys + [load_checked_key(der) for der in self._key_ders]  # checked in the worker  # type: ignore[misc]
         self._keys_by_spki = {}
         for key in keys:
@@ -308,6 +315,26 @@ class Scan:
         if self._pool:
             candidate.chain = order_chain(candidate.certificate, self._pool)[0][1:]
         return candidate
+
+
+def _not_links(cas: list[Candidate], leaf_issuers: set[str]) -> list[Candidate]:
+    """The CA certificates that chain no leaf of the import: the ones a directory of CAs is made of.
+
+    Links are found by name, as chains are built: an issuer of a leaf, then the issuer
+    of a link, and so on. Those stay chain material (each leaf's chain shows their expiry).
+    """
+    by_subject: dict[str, list[Candidate]] = {}
+    for ca in cas:
+        by_subject.setdefault(ca.summary.subject_text, []).append(ca)
+    links: set[str] = set()
+    wanted = list(leaf_issuers)
+    while wanted:
+        for ca in by_subject.get(wanted.pop(), []):
+            if ca.summary.sha256 not in links:
+                links.add(ca.summary.sha256)
+                if ca.summary.issuer_text != ca.summary.subject_text:
+                    wanted.append(ca.summary.issuer_text)
+    return [ca for ca in cas if ca.summary.sha256 not in links]
 
 
 def discover(

@@ -8,8 +8,8 @@ from typing import Any
 
 from sslterm.core.status import Status, days_left, status_of, urgency
 
-TYPES = ("self-signed", "request", "existing", "auto")
-TYPE_LABELS = {"self-signed": "Self-signed", "request": "Request", "existing": "Upload SSL", "auto": "Auto SSL"}
+TYPES = ("self-signed", "request", "existing", "auto", "ca")
+TYPE_LABELS = {"self-signed": "Self-signed", "request": "Request", "existing": "Upload SSL", "auto": "Auto SSL", "ca": "CA"}
 
 
 @dataclass(frozen=True)

@@ -191,8 +191,10 @@ def _split(store: Store, items: list[BulkItem], run: Import) -> tuple[list[int],
 
 
 def _lineage_keys(item: BulkItem) -> tuple[tuple[str, str], ...]:
-    """What may tie an item to a lineage: its names, and certbot's lineage name when it has one."""
+    """What may tie an item to a lineage: its names, and certbot's lineage name when it has one (a CA: nothing)."""
     s = item.summary
+    if s.is_ca:
+        return ()
     keys = (("names", names_key(s.all_names or (s.primary_name.lower(),))),)
     certbot = certbot_place(item.source)
     return keys + ((("certbot", certbot.name),) if certbot else ())
@@ -240,8 +242,9 @@ def _chunk(store: Store, items: list[BulkItem], run: Import) -> list[BulkOutcome
     # Oldest first, so that each version of a lineage supersedes the one before it.
     for index in sorted(later, key=lambda i: (items[i].summary.not_before, items[i].summary.not_after, i)):
         item = items[index]
-        result = store.add_certificate(item.certificate, item.chain, item.key, type=run.type, owner=run.owner, now=run.now, name=run.name,
-                                       supersede=run.supersede, source=item.source)
+        is_ca = item.summary.is_ca  # CA certificates are their own lineages: a cross-sign does not replace a root
+        result = store.add_certificate(item.certificate, item.chain, item.key, type="ca" if is_ca else run.type, owner=run.owner,
+                                       now=run.now, name=run.name, supersede=run.supersede and not is_ca, source=item.source)
         outcomes[index] = BulkOutcome(item, result.outcome, result.record.id, result.record.domain, result.record.has_key, other_id=result.other_id)
     return [outcomes[i] for i in range(len(items))]
 
@@ -264,14 +267,14 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         certbot = certbot_place(item.source) if run.supersede else None
         lineage_rows.append((lineage_id, run.owner_id, names_key(names), certbot.name if certbot else None))
         rows.append((
-            cert_id, uid, name or s.primary_name, domain, run.owner_id, type, _epoch(s.not_before), _epoch(s.not_after),
+            cert_id, uid, name or s.primary_name, domain, run.owner_id, "ca" if s.is_ca else type, _epoch(s.not_before), _epoch(s.not_after),
             at, at, s.issuer_text, s.subject_text, s.serial_hex, s.sha256, s.public_key_sha256, s.key_description,
             _json_strings(s.hostnames), search, item.pem, "".join(pem_text(c) for c in item.chain), blob, lineage_id, at,
         ))
         name_rows += [(cert_id, n) for n in names]
         search_rows.append((cert_id, search))
         event_rows.append((at, kind, cert_id, None, user, f"{s.primary_name}, expires {s.not_after.date().isoformat()}"))
-        if not domain.startswith("*") and " " not in domain:
+        if not domain.startswith("*") and " " not in domain and not s.is_ca:  # a CA serves no web-domain
             primaries.setdefault(domain, cert_id)
     cursor = db.cursor()
     cursor.executemany("INSERT INTO lineage (id, owner_id, names_key, certbot_name) VALUES (?, ?, ?, ?)", lineage_rows)

@@ -593,8 +593,8 @@ class Store:
         return record_of(row)
 
     def _serve_primary(self, row: Certificate, now: datetime) -> None:
-        """A new certificate serves its primary domain as a web-domain if nothing else does."""
-        if row.domain.startswith("*") or " " in row.domain:
+        """A new certificate serves its primary domain as a web-domain if nothing else does (a CA serves none)."""
+        if row.domain.startswith("*") or " " in row.domain or row.type == "ca":
             return
         web, _ = WebDomain.get_or_create(name=row.domain)
         if web.certificate_id is None:

@@ -156,3 +156,30 @@ def test_a_set_killed_while_being_placed_is_taken_back_by_the_next_run(tmp_path,
     assert stat_mode(staging) == 0o700 and stat_mode(staging / "a.key") == 0o600  # the key waited in a private directory
     write_set(out, files)
     assert sorted(os.listdir(out)) == ["a.crt", "a.fullchain.crt", "a.key"] and (out / "a.key").read_bytes() == b"PRIVATE KEY"
+
+
+def test_a_directory_of_ca_certificates_is_tracked_as_type_ca_unless_no_ca(tmp_path, capsys):
+    import json
+
+    from tests.factories import DAY, NOW, make_chain
+
+    cas = tmp_path / "certs"
+    cas.mkdir()
+    roots = [make_cert(f"Internal Root {i}", ca=True, serial=i + 1, not_after=NOW + (100 + i) * DAY) for i in range(3)]
+    for index, root in enumerate(roots):
+        (cas / f"root{index}.pem").write_bytes(root.pem)
+    db = tmp_path / "s.db"
+    assert main(["--db", str(db), "import", "--no-ca", str(cas)]) == 1
+    assert "no leaf certificate found; 3 CA certificate(s) read as chain material only" in capsys.readouterr().err
+    assert main(["--db", str(db), "import", str(cas)]) == 0
+    assert capsys.readouterr().out.count("imported  internal root") == 3
+    rows = json.loads((main(["--db", str(db), "list", "--format", "json"]), capsys.readouterr().out)[1])
+    assert sorted((r["type"], r["web_domains"]) for r in rows) == [("ca", [])] * 3
+    chain = make_chain("leaf.example")  # a leaf with its chain: the links stay chain material
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "fullchain.pem").write_bytes(chain.leaf.pem + chain.intermediate.pem + chain.root.pem)
+    assert main(["--db", str(db), "import", str(tmp_path / "site")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("imported") == 1 and "leaf.example" in out
+    shown = json.loads((main(["--db", str(db), "show", "leaf.example", "--format", "json"]), capsys.readouterr().out)[1])
+    assert shown["type"] == "existing" and any("chain of 3" in f["message"] for f in shown["findings"])
