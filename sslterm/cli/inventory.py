@@ -58,10 +58,14 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             key_note = ", with key" if outcome.has_key else ""
             label = labels.get(outcome.outcome or "imported") or f"{LINEAGE_LABELS[outcome.outcome or '']}{outcome.other_id}"
             lines.append(f"{label}  {safe(outcome.domain)} (id {outcome.cert_id}{key_note}) from {safe(outcome.item.source)}")
+    loose = _loose_keys(ctx, scan, outcomes, now)
+    for outcome_line, failed in loose:
+        lines.append(outcome_line)
+        rejected += failed
     lines += _deploy_new_versions(ctx, [o.cert_id for o in outcomes if o.outcome == "superseded" and o.cert_id is not None], now)
     if lines:
         sys.stdout.write("\n".join(lines) + "\n")
-    if not outcomes and not scan.rejections:
+    if not outcomes and not scan.rejections and not loose:
         if scan.ca_found:
             print(f"no leaf certificate found; {scan.ca_found} CA certificate(s) read as chain material only "
                   "(without --no-ca they are tracked as type ca)", file=sys.stderr)
@@ -69,6 +73,22 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
             print("nothing to import: no certificate found", file=sys.stderr)
         return 1
     return 1 if rejected else 0
+
+
+def _loose_keys(ctx: Context, scan: Scan, outcomes, now) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+    """Keys that came without their certificate: each one joins the stored certificate it matches, or gets a line."""
+    paired = {o.item.summary.public_key_sha256 for o in outcomes}
+    lines = []
+    for spki, path, key in scan.loose_keys(paired):
+        result, ids = ctx.store.add_loose_key(spki, key, now)
+        where = ", ".join(f"id {i}" for i in ids)
+        if result == "key added":
+            lines.append((f"key added  to certificate {where} from {safe(path)}", 0))
+        elif result == "present":
+            lines.append((f"already present  key of certificate {where} from {safe(path)}", 0))
+        else:
+            lines.append((f"rejected  {safe(path)}: this private key matches no stored certificate; import it with its certificate", 1))
+    return lines
 
 
 def _deploy_new_versions(ctx: Context, cert_ids: list[int], now) -> list[str]:  # type: ignore[no-untyped-def]

@@ -256,6 +256,7 @@ class Scan:
         self.ca_found = 0  # CA certificates read (tracked or kept as chain material)
         self.files, self.rejections = walk(paths)
         self._key_ders: list[bytes] = []
+        self._key_paths: list[str] = []  # the file each of _key_ders came from
         self._ca_pems: list[str] = []
         self._extra_keys: list[PrivateKey] = []
         self._extra_chain: list[x509.Certificate] = []
@@ -270,6 +271,7 @@ class Scan:
             self._extra_keys.extend(bundle.keys)  # type: ignore[arg-type]
             self._extra_chain.extend(bundle.certificates)
         self._keys_by_spki: dict[str, PrivateKey] | None = None
+        self._key_source: dict[str, str] = {}
         self._pool: list[x509.Certificate] = []
 
     def candidates(self) -> Iterator[Candidate]:
@@ -284,6 +286,7 @@ class Scan:
                     self.rejections.append(Rejection(parsed.path, parsed.error))
                 continue
             self._key_ders.extend(parsed.keys)
+            self._key_paths.extend(parsed.path for _ in parsed.keys)
             for pem, summary in parsed.certificates:
                 if summary.sha256 in seen:
                     continue
@@ -298,14 +301,23 @@ class Scan:
         if self.track_ca:
             yield from _not_links(cas, issuers)
         keys = self._extra_keys + [load_checked_key(der) for der in self._key_ders]  # checked in the worker  # type: ignore[misc]
-        self._keys_by_spki = {}
-        for key in keys:
-            self._keys_by_spki.setdefault(public_key_fingerprint(key.public_key()), key)  # type: ignore[union-attr]
+        paths = ["--key"] * len(self._extra_keys) + self._key_paths
+        self._keys_by_spki, self._key_source = {}, {}
+        for key, path in zip(keys, paths):
+            spki = public_key_fingerprint(key.public_key())  # type: ignore[union-attr]
+            self._keys_by_spki.setdefault(spki, key)
+            self._key_source.setdefault(spki, path)
         self._pool = [x509.load_pem_x509_certificate(pem.encode()) for pem in self._ca_pems] + self._extra_chain
 
     def read_all(self) -> list[Candidate]:
         """Every leaf certificate with its key and chain, once every file is read."""
         return [self.pair(c) for c in list(self.candidates())]
+
+    def loose_keys(self, certificates: set[str]) -> list[tuple[str, str, PrivateKey]]:
+        """(public key SHA-256, file, key) of each key that matches none of ``certificates`` (public key hashes)."""
+        if self._keys_by_spki is None:
+            raise RuntimeError("loose_keys() before every file was read")
+        return [(spki, self._key_source[spki], key) for spki, key in self._keys_by_spki.items() if spki not in certificates]
 
     def pair(self, candidate: Candidate) -> Candidate:
         """Give ``candidate`` the key and chain found anywhere in the scan."""

@@ -197,6 +197,23 @@ class Store:
             lineages.supersede(self, old, new, now, "renewed", f"superseded by certificate {new.id}: {text}", f"replaces certificate {old.id}: {text}")
             return record_of(new)
 
+    def add_loose_key(self, public_key_sha256: str, key: PrivateKey, now: datetime) -> tuple[str, list[int]]:
+        """A private key imported without its certificate: stored with every stored certificate it matches.
+
+        Returns ``("key added", ids)``, ``("present", ids)`` when they all have it already,
+        or ``("no match", [])``.
+        """
+        with self.db.atomic():
+            rows = list(Certificate.select().where((Certificate.public_key_sha256 == public_key_sha256)
+                                                   & Certificate.cert_pem.is_null(False)))
+            missing = [row for row in rows if row.key_blob is None]
+            for row in missing:
+                self._store_key(row, key)
+                self._event("key_added", row, now, detail="private key imported on its own")
+            if missing:
+                return "key added", [row.id for row in missing]
+            return ("present", [row.id for row in rows]) if rows else ("no match", [])
+
     def add_request(self, csr: x509.CertificateSigningRequest, key: PrivateKey, *, owner: str, now: datetime, name: str | None = None) -> CertificateRecord:
         """Store a pending request (CSR and its key) until the issued certificate is attached."""
         from cryptography.hazmat.primitives import serialization

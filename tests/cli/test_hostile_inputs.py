@@ -183,3 +183,25 @@ def test_a_directory_of_ca_certificates_is_tracked_as_type_ca_unless_no_ca(tmp_p
     assert out.count("imported") == 1 and "leaf.example" in out
     shown = json.loads((main(["--db", str(db), "show", "leaf.example", "--format", "json"]), capsys.readouterr().out)[1])
     assert shown["type"] == "existing" and any("chain of 3" in f["message"] for f in shown["findings"])
+
+
+def test_a_key_given_alone_joins_the_stored_certificate_it_matches(tmp_path, capsys):
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, PrivateFormat
+
+    leaf, stranger = make_cert("alone.example"), make_cert("stranger.example", serial=2)
+    (tmp_path / "cert.pem").write_bytes(leaf.pem)
+    (tmp_path / "enc.key").write_bytes(leaf.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(b"key pass")))
+    (tmp_path / "pw").write_text("key pass\n")
+    (tmp_path / "other.key").write_bytes(stranger.key_pem)
+    db = tmp_path / "s.db"
+    assert main(["--db", str(db), "import", str(tmp_path / "cert.pem")]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "import", str(tmp_path / "enc.key"), "--password-file", str(tmp_path / "pw")]) == 0
+    assert capsys.readouterr().out.strip() == f"key added  to certificate id 1 from {tmp_path / 'enc.key'}"
+    from sslterm.store import Store
+
+    store = Store.open(db, user="t", create=False)
+    assert store.material(1, with_key=True).key.public_key().public_numbers() == leaf.cert.public_key().public_numbers()
+    store.close()
+    assert main(["--db", str(db), "import", str(tmp_path / "other.key")]) == 1
+    assert "other.key: this private key matches no stored certificate" in capsys.readouterr().out
