@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Sequence
 
 from sslterm.cli.context import Context
@@ -23,6 +24,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context.from_args(args)
+    with warnings.catch_warnings():
+        # A library's warning (cryptography on an odd certificate, say) is not the user's business and
+        # would break a TUI frame or a script's stderr; what matters is reported as findings and errors.
+        warnings.simplefilter("ignore")
+        return _run(ctx, args)
+
+
+def _run(ctx: Context, args) -> int:  # type: ignore[no-untyped-def]
     try:
         handler = getattr(args, "handler", None)
         if handler is None:

@@ -213,9 +213,16 @@ def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: in
             yield parse_file(path, explicit, password)
         return
     chunks = [files[i : i + POOL_CHUNK] for i in range(0, len(files), POOL_CHUNK)]
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    with ProcessPoolExecutor(max_workers=count, initializer=_quiet_worker) as pool:
         for part in _shared(pool, chunks, password):
             yield from part
+
+
+def _quiet_worker() -> None:
+    """Workers print nothing of their own: a library warning there would reach the terminal."""
+    import warnings
+
+    warnings.simplefilter("ignore")
 
 
 def _shared(pool: ProcessPoolExecutor, chunks: list[list[tuple[str, bool]]], password: bytes | None) -> Iterator[list[ParsedFile]]:

@@ -199,6 +199,8 @@ def _read_pkcs12(data: bytes, password: bytes | None) -> Bundle:
     try:
         loaded = pkcs12.load_pkcs12(data, password)
     except Exception as exc:  # noqa: BLE001 - ValueError for bad passwords, others for damage
+        if "could not deserialize" in str(exc).lower():  # truncated or corrupt: no password would help
+            raise ParseError("damaged PKCS#12 file: it is truncated or corrupt, and no password can open it") from None
         if password is None:
             raise PasswordError("this PKCS#12 file is password-protected: give its password (--password-file)") from None
         if "password" in str(exc).lower() or "mac" in str(exc).lower():

@@ -122,7 +122,7 @@ def validate(
             findings.append(Finding("key_mismatch", ERROR, "the private key does not belong to the certificate"))
     top = ordered[-1]
     if not _is_self_issued(top) and not _known_root(top, roots):
-        findings.append(Finding("missing_intermediate", WARNING, f"chain incomplete: the issuer of {_cn(top)} ({_rdn(top.issuer)}) is neither in the chain nor a trusted root"))
+        findings.append(_unanchored(top, roots, findings))
     elif not findings or all(f.severity == OK for f in findings):
         findings.append(Finding("chain_complete", OK, f"chain of {len(ordered)} certificate(s) verified"))
     for cert in unused:
@@ -171,6 +171,18 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 def _is_self_issued(cert: x509.Certificate) -> bool:
     return cert.subject == cert.issuer and _signed_by(cert, cert)
+
+
+def _unanchored(top: x509.Certificate, roots: list[x509.Certificate] | None, findings: list[Finding]) -> Finding:
+    """Why a chain ends at ``top``: a signature that does not verify is its own finding, not a missing link."""
+    if top.subject == top.issuer:
+        return Finding("bad_signature", ERROR, f"{_cn(top)} names itself as issuer, but its self-signature does not verify: damaged or forged")
+    named = roots if roots is not None else system_roots().get(top.issuer.public_bytes(), [])
+    if any(r.subject == top.issuer for r in named):
+        return Finding("bad_signature", ERROR, f"{_cn(top)} is not signed by the trusted root {_rdn(top.issuer)} although it names it: damaged or forged")
+    if any(f.code == "bad_signature" for f in findings):
+        return Finding("chain_broken", WARNING, f"the chain ends at {_cn(top)}: the certificate it names as issuer did not sign it")
+    return Finding("missing_intermediate", WARNING, f"chain incomplete: the issuer of {_cn(top)} ({_rdn(top.issuer)}) is neither in the chain nor a trusted root")
 
 
 def _known_root(cert: x509.Certificate, roots: list[x509.Certificate] | None) -> bool:

@@ -88,6 +88,16 @@ def _presented_chain(ssl_object: ssl.SSLObject) -> tuple[x509.Certificate, ...]:
     return tuple(x509.load_der_x509_certificate(der) for der in ders)
 
 
+def _connection_error(exc: OSError) -> str:
+    """A sentence for a failed connection; asyncio raises some with no text at all."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "cannot connect: connection refused (nothing listens on that port)"
+    detail = exc.strerror or " ".join(str(exc).split())
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or not detail:
+        return "the server closed the connection during the TLS handshake" + (f" ({detail})" if detail else "")
+    return f"cannot connect: {detail}"
+
+
 async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
     """Connect, handshake, read the chain, close; a silent server gives a timeout result."""
     start = time.perf_counter()
@@ -107,9 +117,10 @@ async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DE
     except ssl.SSLError as exc:
         return ProbeResult(endpoint, error=f"TLS handshake failed: {exc.reason or exc}", elapsed=time.perf_counter() - start)
     except OSError as exc:
-        return ProbeResult(endpoint, error=f"cannot connect: {exc.strerror or exc}", elapsed=time.perf_counter() - start)
+        return ProbeResult(endpoint, error=_connection_error(exc), elapsed=time.perf_counter() - start)
     except Exception as exc:  # noqa: BLE001 - a certificate we cannot parse is a result, not a crash
-        return ProbeResult(endpoint, error=f"{type(exc).__name__}: {exc}", elapsed=time.perf_counter() - start)
+        detail = " ".join(str(exc).split()) or "it could not be read"
+        return ProbeResult(endpoint, error=f"the server's certificate could not be read: {detail}", elapsed=time.perf_counter() - start)
     finally:
         if writer is not None:
             writer.transport.abort()  # no close_notify round trip: we only wanted the handshake

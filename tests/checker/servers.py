@@ -56,6 +56,14 @@ class ServerThread:
 
         return self._start(handler)
 
+    def add_cut(self) -> int:
+        """Reads the start of the ClientHello, then drops the connection mid-handshake."""
+        async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(10)
+            writer.transport.abort()
+
+        return self._start(handler)
+
     def add_silent(self) -> int:
         """Accepts TCP and never says a word."""
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -141,3 +141,9 @@ def test_an_older_version_of_the_lineage_served_is_outdated_not_drift(store, ser
     (outdated,) = [p for p in report.problems if p.kind == "outdated"]
     assert outdated.message == f"serving v1 (expires {old.cert.not_valid_after_utc:%Y-%m-%d}), current is v2"
     assert outdated.certificate_id == renewed.record.id != first.id
+
+
+def test_a_handshake_cut_mid_way_is_said_in_words(servers):
+    port = servers.add_cut()
+    (result,) = asyncio.run(probe_all([Endpoint("cut.example", "127.0.0.1", port)], timeout=2.0))
+    assert result.error is not None and result.error.startswith("the server closed the connection during the TLS handshake")

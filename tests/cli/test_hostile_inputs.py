@@ -205,3 +205,13 @@ def test_a_key_given_alone_joins_the_stored_certificate_it_matches(tmp_path, cap
     store.close()
     assert main(["--db", str(db), "import", str(tmp_path / "other.key")]) == 1
     assert "other.key: this private key matches no stored certificate" in capsys.readouterr().out
+
+
+def test_library_warnings_never_reach_the_terminal(tmp_path):
+    """A negative serial makes cryptography warn; the import says what it did and nothing else."""
+    der = make_cert("neg.example", serial=1000).cert.public_bytes(serialization.Encoding.DER)
+    negative = der.replace(bytes.fromhex("020203e8"), bytes.fromhex("020283e8"), 1)
+    (tmp_path / "neg.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(negative) + b"-----END CERTIFICATE-----\n")
+    result = sslterm(tmp_path / "s.db", "import", str(tmp_path / "neg.pem"))
+    assert "Warning" not in result.stderr and "warn" not in result.stderr.lower(), result.stderr
+    assert result.stdout.startswith(("imported  neg.example", "rejected  ")), result.stdout

@@ -183,3 +183,20 @@ def test_an_rsa_key_whose_private_parts_disagree_is_refused():
         with pytest.raises(ParseError, match="damaged RSA private key"):
             read_bundle(broken.private_bytes(encoding, FMT.PKCS8, serialization.NoEncryption()))
     assert read_bundle(good.private_bytes(ENC.PEM, FMT.PKCS8, serialization.NoEncryption())).keys[0].private_numbers() == numbers
+
+
+def test_a_truncated_pkcs12_is_damaged_not_password_protected():
+    import pytest
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    from sslterm.core.errors import ParseError, PasswordError
+    from sslterm.core.parse import read_bundle
+    from tests.factories import make_cert
+
+    issued = make_cert("p12.example")
+    data = pkcs12.serialize_key_and_certificates(b"x", issued.key, issued.cert, None, BestAvailableEncryption(b"pw"))
+    with pytest.raises(ParseError, match="damaged PKCS#12 file: it is truncated or corrupt"):
+        read_bundle(data[: len(data) // 2])
+    with pytest.raises(PasswordError, match="password-protected"):
+        read_bundle(data)
+    assert read_bundle(data, b"pw").keys

@@ -80,3 +80,28 @@ def test_a_forged_link_is_a_bad_signature(chain):
     impostor = make_cert("Test Intermediate CA", ca=True, issuer=chain.root, serial=99)  # same name, other key
     v = validate(chain.leaf.cert, [impostor.cert, chain.root.cert], NOW)
     assert "bad_signature" in codes(v)
+
+
+def _flipped_signature(cert):  # type: ignore[no-untyped-def]
+    """The same certificate with the last byte of its signature changed: it parses, it does not verify."""
+    from cryptography import x509 as x
+    from cryptography.hazmat.primitives import serialization as ser
+
+    der = bytearray(cert.public_bytes(ser.Encoding.DER))
+    der[-1] ^= 0x01
+    return x.load_der_x509_certificate(bytes(der))
+
+
+def test_a_broken_signature_is_bad_signature_not_a_missing_intermediate():
+    from sslterm.core.validate import validate
+    from tests.factories import NOW, make_cert, make_chain
+
+    self_signed = _flipped_signature(make_cert("forged.example").cert)
+    codes = [f.code for f in validate(self_signed, [], NOW).findings]
+    assert "bad_signature" in codes and "missing_intermediate" not in codes
+    chain = make_chain("leaf.example")
+    leaf = _flipped_signature(chain.leaf.cert)
+    codes = [f.code for f in validate(leaf, [chain.intermediate.cert], NOW, roots=[chain.root.cert]).findings]
+    assert "bad_signature" in codes and "missing_intermediate" not in codes
+    codes = [f.code for f in validate(chain.leaf.cert, [chain.intermediate.cert], NOW, roots=[chain.root.cert]).findings]
+    assert "bad_signature" not in codes and "chain_complete" in codes
