@@ -57,8 +57,12 @@ def _version(record: CertificateRecord) -> str:
     return f"{record.version_label} of {record.versions} (lineage {record.lineage_id}), {state}{stored}"
 
 
-def sections(d: Description, now: datetime) -> list[Section]:
-    """Labelled sections for display; every value is plain, untrusted text."""
+def sections(d: Description, now: datetime, names_limit: int | None = None) -> list[Section]:
+    """Labelled sections for display; every value is plain, untrusted text.
+
+    ``names_limit`` shows only the first names of a certificate with very many
+    (10,000 SANs took seconds to lay out) and says how many more there are.
+    """
     r = d.record
     out: list[Section] = [(
         "Certificate",
@@ -80,6 +84,8 @@ def sections(d: Description, now: datetime) -> list[Section]:
     sans = info.sans
     names = [(f"DNS", f"{u}  ({a})" if u != a else a) for a, u in zip(sans.dns, sans.dns_unicode)]
     names += [("IP", ip) for ip in sans.ips] + [("Email", e) for e in sans.emails] + [("URI", u) for u in sans.uris]
+    if names_limit is not None and len(names) > names_limit:
+        names = [*names[:names_limit], ("…", f"{len(names) - names_limit:,} more names ({len(names):,} in all): n shows them all")]
     out.append(("Names", names or [("Names", "none")]))
     out.append(("Issuer", [("Issuer", info.issuer_text), ("Self-signed", "yes" if info.self_signed else "no"), ("CA", "yes" if info.is_ca else "no")]))
     out.append(("Validity", [("Not before", iso(info.not_before) or ""), ("Not after", iso(info.not_after) or ""), ("Days left", _days(r, now))]))

@@ -261,3 +261,17 @@ async def test_purge_from_the_list_says_what_it_destroys_and_does(app, inventory
         await pilot.press("y")
         await settle(pilot)
     assert store.get(record.id).archived and not store.get(record.id).has_key
+
+
+async def test_a_certificate_with_ten_thousand_names_shows_the_first_and_a_count(app, store):
+    big = make_cert("many.example", sans=[x509.DNSName(f"h{i}.many.example") for i in range(10000)])
+    store.add_certificate(big.cert, [], None, type="existing", owner="o", now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_detail(pilot)
+        text = screen_text(app)
+        assert "9,950 more names (10,000 in all): n shows them all" in text and "h49.many.example" in text
+        assert "h50.many.example" not in text and "BEGIN CERTIFICATE" not in text  # the PEM waits for p
+        await pilot.press("n")
+        await settle(pilot)
+        assert "h9999.many.example" in screen_text(app)

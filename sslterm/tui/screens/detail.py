@@ -22,6 +22,7 @@ from sslterm.tui.services import Services
 from sslterm.tui.text import STATUS_STYLE, plain
 from sslterm.tui.widgets.key_footer import KeyFooter
 
+NAMES_SHOWN = 50
 SEVERITY_STYLE = {"ERROR": "bold red", "WARNING": "#ffaf00", "OK": "green", "INFO": "dim"}
 
 
@@ -59,6 +60,7 @@ class DetailScreen(SslTermScreen):
         Binding("x", "download", "Download"),
         Binding("d", "delete", "Delete"),
         Binding("i", "attach", "Attach issued"),
+        Binding("n", "all_names", "All names", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
 
@@ -69,6 +71,7 @@ class DetailScreen(SslTermScreen):
         super().__init__(services)
         self.cert_id = cert_id
         self.data: DetailData | None = None
+        self.names_limit: int | None = NAMES_SHOWN  # n shows every name of a certificate with very many
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
@@ -88,7 +91,7 @@ class DetailScreen(SslTermScreen):
             self.load()
 
     def load(self) -> None:
-        store, now, cert_id = self.services.store, self.services.now(), self.cert_id
+        store, now, cert_id, limit = self.services.store, self.services.now(), self.cert_id, self.names_limit
 
         def work() -> DetailData:
             record = store.get(cert_id)
@@ -99,7 +102,7 @@ class DetailScreen(SslTermScreen):
             else:
                 pem = material.request.public_bytes(serialization.Encoding.PEM).decode() if material.request else ""
             targets = DeployStore(store).targets(record.lineage_id) if record.lineage_id else []
-            return DetailData(record, sections(description, now), store.events_for(cert_id, 8), pem, targets)
+            return DetailData(record, sections(description, now, limit), store.events_for(cert_id, 8), pem, targets)
 
         self.job("detail", work, self._show)
 
@@ -117,11 +120,17 @@ class DetailScreen(SslTermScreen):
         from rich.console import Group
 
         self.query_one("#sections", Static).update(Group(*tables))
-        self.pem_view.update(Text(data.pem))
+        if self.pem_view.display:  # else laid out only when p asks for it (a certificate can be 300 KB of PEM)
+            self.pem_view.update(Text(data.pem))
+
+    def action_all_names(self) -> None:
+        self.names_limit = None if self.names_limit is not None else NAMES_SHOWN
+        self.load()
 
     def action_toggle_pem(self) -> None:
         self.pem_view.display = not self.pem_view.display
         if self.pem_view.display:
+            self.pem_view.update(Text(self.data.pem if self.data else ""))
             self.body.scroll_to_widget(self.pem_view)
 
     def action_copy_pem(self) -> None:
