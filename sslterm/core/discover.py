@@ -25,7 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from sslterm.core.certinfo import CertSummary, public_key_fingerprint, summarize_certificate
-from sslterm.core.errors import ParseError, PasswordError, SslTermError
+from sslterm.core.errors import ParseError, PasswordError, SslTermError, library_reason
 from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, load_checked_key, lone_certificate_der, pkcs8_der, read_bundle, read_file, read_input
 from sslterm.core.validate import order_chain
 
@@ -179,7 +179,7 @@ def unreadable_reason(exc: Exception) -> str:
     """A sentence for a certificate the library could parse but not use (never a repr)."""
     from cryptography.exceptions import UnsupportedAlgorithm
 
-    detail = " ".join(str(exc).split()).rstrip(".")
+    detail = library_reason(exc)
     if isinstance(exc, UnsupportedAlgorithm):
         return f"unsupported certificate: {detail} (sslterm reads RSA, EC, Ed25519, Ed448 and DSA keys)"
     if isinstance(exc, ValueError):

@@ -6,6 +6,8 @@ single line a user can act on. Front ends catch this one type and show it.
 
 from __future__ import annotations
 
+import re
+
 
 class SslTermError(Exception):
     """Base error: its message is one line, naming what is wrong and what to do."""
@@ -48,3 +50,24 @@ class ExportError(SslTermError):
 
 class Abandoned(StoreError):
     """A query was stopped because its answer is no longer wanted (a newer one replaced it)."""
+
+
+_ASN1 = re.compile(r"ParseError \{ kind: (\w+)(?:[^}]*?location: \[([^\]]*)\])?")
+_ASN1_KINDS = {
+    "ShortData": "the data ends too soon (truncated)", "ExtraData": "extra bytes follow the end",
+    "InvalidValue": "a value is invalid", "EncodedDefault": "a field holds its default value, which DER forbids",
+    "UnexpectedTag": "a field is not the one expected there", "InvalidLength": "a length is invalid",
+    "IntegerOverflow": "a number is too large", "InvalidTag": "a field's tag is invalid",
+    "InvalidSetOrdering": "a set is out of order, which DER forbids", "UnknownDefinedBy": "an algorithm identifier is unknown",
+}
+
+
+def library_reason(exc: BaseException) -> str:
+    """A library's error as words: its ASN.1 parse errors (Rust reprs) described, the rest kept whole on one line."""
+    text = " ".join(str(exc).split()).rstrip(".")
+    found = _ASN1.search(text)
+    if found:
+        kind = _ASN1_KINDS.get(found.group(1), "it is not valid DER")
+        where = ", ".join(part.strip().strip('"').replace("::", " ") for part in (found.group(2) or "").split(",") if part.strip())
+        return f"its DER encoding is invalid: {kind}" + (f" (in {where})" if where else "")
+    return text or type(exc).__name__

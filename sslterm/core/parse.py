@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
-from sslterm.core.errors import ParseError, PasswordError
+from sslterm.core.errors import library_reason, ParseError, PasswordError
 
 MAX_INPUT_BYTES = 1024 * 1024
 _READ_SIZE = 65536
@@ -277,5 +277,4 @@ def _guard(what: str, load):  # type: ignore[no-untyped-def]
 
 
 def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
+    return library_reason(exc)

@@ -82,7 +82,8 @@ def order_chain(leaf: x509.Certificate, others: list[x509.Certificate]) -> tuple
     findings: list[Finding] = []
     current = leaf
     while not _is_self_issued(current):
-        candidates = [c for c in remaining if c.subject == current.issuer]
+        wanted = _name_of(current, "issuer")
+        candidates = [c for c in remaining if wanted is not None and _name_of(c, "subject") == wanted]
         issuer = next((c for c in candidates if _signed_by(current, c)), None)
         if issuer is None:
             if candidates:
@@ -169,8 +170,17 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
+def _name_of(cert: x509.Certificate, which: str) -> x509.Name | None:
+    """A certificate's subject or issuer, or None when it does not decode (such a name matches nothing)."""
+    try:
+        return getattr(cert, which)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
 def _is_self_issued(cert: x509.Certificate) -> bool:
-    return cert.subject == cert.issuer and _signed_by(cert, cert)
+    subject = _name_of(cert, "subject")
+    return subject is not None and subject == _name_of(cert, "issuer") and _signed_by(cert, cert)
 
 
 def _unanchored(top: x509.Certificate, roots: list[x509.Certificate] | None, findings: list[Finding]) -> Finding:
