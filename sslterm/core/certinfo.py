@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Callable, TypeVar
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
@@ -154,7 +155,7 @@ def inspect_certificate(cert: x509.Certificate) -> CertInfo:
         ocsp_urls=r.read("authority information access", lambda: _aia(cert, "OCSP"), ()),
         ca_issuer_urls=r.read("authority information access", lambda: _aia(cert, "caIssuers"), ()),
         crl_urls=r.read("CRL distribution points", lambda: _crl(cert), ()),
-        public_key_sha256=r.read("public key", lambda: public_key_fingerprint(cert.public_key()), ""),
+        public_key_sha256=r.read("public key", lambda: public_key_fingerprint(cert.public_key()), "") or _raw_spki_sha256(cert),
         unreadable=tuple(dict.fromkeys(r.unreadable)),
     )
 
@@ -187,10 +188,18 @@ def summarize_certificate(cert: x509.Certificate, der: bytes | None = None) -> C
     about three times faster); anything unusual goes through cryptography's objects.
     Pass ``der`` when the caller has it already.
     """
-    fields = summary_fields(der if der is not None else cert.public_bytes(serialization.Encoding.DER))
+    der = der if der is not None else cert.public_bytes(serialization.Encoding.DER)
+    fields = summary_fields(der)
     if fields is not None:
         return _summary(**fields)  # type: ignore[arg-type]
-    return summarize_from_objects(cert)
+    try:
+        return summarize_from_objects(cert)
+    except UnsupportedAlgorithm:
+        # A key algorithm no library here reads (GOST, say): still tracked by its dates and names.
+        fields = summary_fields(der, any_key=True)
+        if fields is None:
+            raise
+        return _summary(**fields)  # type: ignore[arg-type]
 
 
 def summarize_from_objects(cert: x509.Certificate) -> CertSummary:
@@ -260,6 +269,12 @@ def describe_public_key(key: Any) -> tuple[str, int | None, str | None]:
 
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+
+def _raw_spki_sha256(cert: x509.Certificate) -> str:
+    """The key fingerprint read from the DER, for a key cryptography cannot load (same value as for one it can)."""
+    fields = summary_fields(cert.public_bytes(serialization.Encoding.DER), any_key=True)
+    return str(fields["public_key_sha256"]) if fields else ""
 
 
 def public_key_fingerprint(public_key: Any) -> str:

@@ -184,7 +184,7 @@ def _time(tag: int, raw: bytes) -> datetime:
         raise _Unusual("time value") from None
 
 
-def _public_key(data: bytes, start: int, end: int) -> str:
+def _public_key(data: bytes, start: int, end: int, any_key: bool = False) -> str:
     """The key description ("RSA 2048", "ECDSA P-256") of a canonically encoded SubjectPublicKeyInfo.
 
     Canonical means cryptography would re-encode it byte for byte, so hashing the
@@ -210,6 +210,8 @@ def _public_key(data: bytes, start: int, end: int) -> str:
         description = "Ed25519 256"
     elif oid == _ED448 and params is None and len(key) == 57:
         description = "Ed448 456"
+    elif any_key:
+        description = f"unsupported key algorithm {oid}"
     else:
         raise _Unusual("key type")
     return description
@@ -280,15 +282,19 @@ def _san(data: bytes, start: int, end: int) -> tuple[list[str], list[str]]:
     return dns, ips
 
 
-def summary_fields(der: bytes) -> dict[str, object] | None:
-    """The listing fields of a certificate, or None when cryptography must read it."""
+def summary_fields(der: bytes, any_key: bool = False) -> dict[str, object] | None:
+    """The listing fields of a certificate, or None when cryptography must read it.
+
+    With ``any_key`` a key of an algorithm sslterm does not read is described by its
+    OID instead (for certificates cryptography cannot give a public key for).
+    """
     try:
-        return _summary_fields(der)
+        return _summary_fields(der, any_key)
     except (_Unusual, IndexError, ValueError):
         return None
 
 
-def _summary_fields(der: bytes) -> dict[str, object]:
+def _summary_fields(der: bytes, any_key: bool = False) -> dict[str, object]:
     tag, start, end = _tlv(der, 0)
     if tag != _SEQUENCE or end != len(der):
         raise _Unusual("certificate")
@@ -307,7 +313,7 @@ def _summary_fields(der: bytes) -> dict[str, object]:
     (btag, bs, be), (atag, as_, ae) = _children(der, vs, ve)
     not_before, not_after = _time(btag, der[bs:be]), _time(atag, der[as_:ae])
     spki_start = sube  # TBS elements are contiguous: the key info starts where the subject ends
-    key_description = _public_key(der, ks, ke)
+    key_description = _public_key(der, ks, ke, any_key)
     hostnames: tuple[str, ...] = ()
     is_ca = False
     for xtag, xs, xe in rest:

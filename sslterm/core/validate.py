@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from sslterm.core.certinfo import public_key_fingerprint
 from sslterm.core.errors import ValidationError
@@ -151,7 +152,14 @@ def _strength_findings(ordered: list[x509.Certificate]) -> list[Finding]:
 
     findings = []
     for cert in ordered:
-        algorithm, size, _ = describe_public_key(cert.public_key())
+        try:
+            algorithm, size, _ = describe_public_key(cert.public_key())
+        except (ValueError, UnsupportedAlgorithm):
+            oid = getattr(cert, "public_key_algorithm_oid", None)
+            what = f" ({oid.dotted_string})" if oid is not None else ""
+            findings.append(Finding("unsupported_key", WARNING, f"the public key algorithm of {_cn(cert)}{what} is not one sslterm "
+                                    "reads (RSA, EC, Ed25519, Ed448, DSA): its dates and names are tracked, its key and signatures are not checked"))
+            continue
         if algorithm in ("RSA", "DSA") and size is not None and size < 2048:
             findings.append(Finding("weak_key", ERROR, f"{_cn(cert)} has a weak {size}-bit {algorithm} key (use 2048 bits or more)"))
         if _is_self_issued(cert) and cert is not ordered[0]:

@@ -54,7 +54,7 @@ def test_fifos_sockets_and_link_loops_are_one_line_each_and_never_opened(tmp_pat
 
 
 @pytest.mark.parametrize("count", [20, 2100])  # 2,100: through the process pool
-def test_one_unreadable_certificate_is_its_own_line_and_the_rest_are_stored(tmp_path, count):
+def test_a_certificate_with_an_unknown_key_is_still_tracked_and_a_damaged_one_is_its_own_line(tmp_path, count):
     tree = tmp_path / "tree"
     tree.mkdir()
     key = ec_key()
@@ -65,12 +65,14 @@ def test_one_unreadable_certificate_is_its_own_line_and_the_rest_are_stored(tmp_
     result = sslterm(tmp_path / "s.db", "import", str(tree))
     lines = result.stdout.splitlines()
     assert result.returncode == 1 and "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
-    assert sum(line.startswith("imported  ") for line in lines) == count
-    (bad,) = [line for line in lines if "c00007-bad.pem" in line]
-    assert bad.startswith("rejected") and "unsupported certificate: Unknown key type: 1.2.840.10045.2.9" in bad
+    assert sum(line.startswith("imported  ") for line in lines) == count + 1
+    (unknown,) = [line for line in lines if "c00007-bad.pem" in line]
+    assert unknown.startswith("imported  bad.example")  # tracked for expiry by its dates and names
     assert sum("zz-truncated.pem" in line and line.startswith("rejected") for line in lines) == 1
+    shown = sslterm(tmp_path / "s.db", "show", "bad.example").stdout
+    assert "unsupported_key: the public key algorithm of 'bad.example' (1.2.840.10045.2.9) is not one sslterm reads" in shown
     again = sslterm(tmp_path / "s.db", "import", str(tree))
-    assert again.returncode == 1 and sum(line.startswith("already present") for line in again.stdout.splitlines()) == count
+    assert again.returncode == 1 and sum(line.startswith("already present") for line in again.stdout.splitlines()) == count + 1
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
