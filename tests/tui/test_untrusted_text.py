@@ -45,3 +45,24 @@ async def test_markup_and_escapes_in_subject_and_sans_are_literal(app, store):
         svg = app.export_screenshot()
         assert "\x1b" not in svg and "pwned" in svg
     assert app.return_code is None or app.return_code == 0
+
+
+async def test_c1_bidi_dcs_and_a_60_kb_subject_reach_the_screen_as_visible_escapes(app, store):
+    long_unit = "u" * 60_000  # a 60 KB subject: shown, not a stall
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COMMON_NAME, "c1\u009b31mred\u202eevil"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "dcs\x1bP1$r\x1b\\osc\x1b]52;c;cHduZWQ=\x07"),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, long_unit),
+    ])
+    issued = make_cert(subject=subject, sans=[x509.DNSName("hostile.example")], not_after=NOW + 40 * DAY)
+    store.add_certificate(issued.cert, [], None, type="existing", owner="o", now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert not any(ch in text for ch in "\x1b\x07\u009b\u202e"), "a raw control reached the screen"
+        assert "c1\\x9b31mred\\u202eevil" in text and "\\x1b]52;c;cHduZWQ=\\x07" in text
+        svg = app.export_screenshot()
+        assert not any(ch in svg for ch in "\x1b\x07\u009b\u202e")
