@@ -33,6 +33,7 @@ class VerifyPolicy:
     attempts: int = 8
     delay: float = 0.5
     timeout: float = 5.0
+    confirmations: int = 2  # rounds in a row that must see the new version: a reloading server's old workers still answer a while
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,18 @@ async def verify(store: Store, target: DeployTargetRecord, now: datetime, policy
         return DeployOutcome(target, "deployed", message, files, commands)
     wanted = record.fingerprint_sha256
     stale: list[str] = []
+    seen_new = 0
     for attempt in range(policy.attempts):
         results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], timeout=policy.timeout)
-        stale = [f"{r.endpoint.address} {'serves ' + _sha(r) if r.ok else 'failed: ' + (r.error or 'no certificate')}"
+        stale = [f"{r.endpoint.address} {'serves ' + _sha(r)[:16] + '…' if r.ok else 'failed: ' + (r.error or 'no certificate')}"
                  for r in results if not r.ok or _sha(r) != wanted]
-        if not stale:
+        seen_new = 0 if stale else seen_new + 1
+        if seen_new >= policy.confirmations:
             break
         if attempt + 1 < policy.attempts:
             await asyncio.sleep(policy.delay)
+    if not stale and seen_new < policy.confirmations:
+        stale = ["the new version was seen only on the last probe"]
     if stale:
         message = f"reload done but not serving v{record.version} ({(wanted or '')[:16]}…): {'; '.join(stale)}"
         deploys.record(target.id, record.id, "unverified", message, now, event="deploy_unverified")
