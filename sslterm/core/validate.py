@@ -131,6 +131,7 @@ def validate(
         findings.append(Finding("unrelated_certificate", WARNING, f"{_cn(cert)} is not part of this certificate's chain"))
     findings.extend(_validity_findings(ordered, now))
     findings.extend(_strength_findings(ordered))
+    findings.extend(_extension_findings(ordered[0]))
     return Validation(tuple(ordered), tuple(findings))
 
 
@@ -145,6 +146,17 @@ def _validity_findings(ordered: list[x509.Certificate], now: datetime) -> list[F
         elif status is Status.NOT_YET_VALID:
             findings.append(Finding(f"not_yet_valid{where}", WARNING, f"{who} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"))
     return findings
+
+
+def _extension_findings(cert: x509.Certificate) -> list[Finding]:
+    """A critical extension nobody here understands: RFC 5280 says a client must reject the certificate."""
+    try:
+        extensions = list(cert.extensions)
+    except ValueError as exc:
+        return [Finding("unreadable_extensions", WARNING, f"the extensions of {_cn(cert)} do not decode ({' '.join(str(exc).split())[:120]})")]
+    return [Finding("unknown_critical_extension", WARNING, f"{_cn(cert)} has a critical extension sslterm does not understand "
+                    f"({ext.oid.dotted_string}): clients that do not understand it either must reject the certificate")
+            for ext in extensions if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension)]
 
 
 def _strength_findings(ordered: list[x509.Certificate]) -> list[Finding]:

@@ -105,3 +105,16 @@ def test_a_broken_signature_is_bad_signature_not_a_missing_intermediate():
     assert "bad_signature" in codes and "missing_intermediate" not in codes
     codes = [f.code for f in validate(chain.leaf.cert, [chain.intermediate.cert], NOW, roots=[chain.root.cert]).findings]
     assert "bad_signature" not in codes and "chain_complete" in codes
+
+
+def test_an_unknown_critical_extension_is_its_own_finding():
+    from cryptography import x509 as x
+    from cryptography.x509.oid import ObjectIdentifier
+
+    from sslterm.core.validate import validate
+    from tests.factories import NOW, make_cert
+
+    odd = make_cert("odd.example", extensions=[(x.UnrecognizedExtension(ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00"), True)])
+    (finding,) = [f for f in validate(odd.cert, [], NOW).findings if f.code == "unknown_critical_extension"]
+    assert "1.3.6.1.4.1.99999.1" in finding.message
+    assert "unknown_critical_extension" not in [f.code for f in validate(make_cert("plain.example").cert, [], NOW).findings]
