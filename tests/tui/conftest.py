@@ -61,4 +61,8 @@ def screen_text(app) -> str:
     """Everything the current screen's Static widgets show, one string."""
     from textual.widgets import Static
 
-    return "\n".join(static_text(w) for w in app.screen.query(Static))
+    from sslterm.tui.widgets.sections import Sections
+
+    shown = [static_text(w) for w in app.screen.query(Static)]
+    shown += [w.render().plain for w in app.screen.query(Sections)]  # laid out by sslterm, not by a Static
+    return "\n".join(shown)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
-from rich.table import Table
 from rich.text import Text
 from textual import getters
 from textual.app import ComposeResult
@@ -21,9 +20,9 @@ from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
 from sslterm.tui.text import STATUS_STYLE, plain
 from sslterm.tui.widgets.key_footer import KeyFooter
+from sslterm.tui.widgets.sections import Sections
 
 NAMES_SHOWN = 50
-SEVERITY_STYLE = {"ERROR": "bold red", "WARNING": "#ffaf00", "OK": "green", "INFO": "dim"}
 
 
 @dataclass(frozen=True)
@@ -33,17 +32,6 @@ class DetailData:
     events: list[HistoryEvent]
     pem: str
     targets: list[DeployTargetRecord]
-
-
-def section_table(title: str, rows: list[tuple[str, str]]) -> Table:
-    """A titled two-column table; values are literal text."""
-    table = Table(title=Text(title, style="bold"), title_justify="left", show_header=False, box=None, padding=(0, 1), expand=True)
-    table.add_column("field", style="dim", no_wrap=True, width=20)
-    table.add_column("value", ratio=1, overflow="fold")
-    for key, value in rows:
-        style = SEVERITY_STYLE.get(key, "")
-        table.add_row(plain(key, style), Text(plain(value).plain, style=style if title == "Findings" else "", overflow="fold"))
-    return table
 
 
 class DetailScreen(SslTermScreen):
@@ -76,7 +64,7 @@ class DetailScreen(SslTermScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="detail-title")
         with VerticalScroll(id="detail-body"):
-            yield Static(id="sections")
+            yield Sections(id="sections")
             yield Static(id="pem")
         yield KeyFooter()
 
@@ -112,14 +100,12 @@ class DetailScreen(SslTermScreen):
         record = data.record
         title = Text.assemble(("Certificate information: ", "bold"), plain(record.name), "  ", plain(record.status(now).label, STATUS_STYLE[record.status(now)]))
         self.query_one("#detail-title", Static).update(title)
-        tables = [section_table(t, rows) for t, rows in data.sections]
+        shown = list(data.sections)
         events = [(iso(e.at) or "", f"{e.kind} by {e.user}" + (f" ({e.domain})" if e.domain else "") + (f": {e.detail}" if e.detail else "")) for e in data.events]
         deploys = [(f"target {t.id}", describe_target(t)) for t in data.targets]
-        tables.append(section_table("Deploy targets", deploys or [("", "none: add one on the Change screen (c), key t")]))
-        tables.append(section_table("Latest history", events or [("", "no events")]))
-        from rich.console import Group
-
-        self.query_one("#sections", Static).update(Group(*tables))
+        shown.append(("Deploy targets", deploys or [("", "none: add one on the Change screen (c), key t")]))
+        shown.append(("Latest history", events or [("", "no events")]))
+        self.query_one("#sections", Sections).show(shown)
         if self.pem_view.display:  # else laid out only when p asks for it (a certificate can be 300 KB of PEM)
             self.pem_view.update(Text(data.pem))
 
