@@ -51,40 +51,11 @@ def ensure_private_dir(path: Path) -> None:
 
 
 def write_file(directory: Path, name: str, data: bytes, mode: int, force: bool = False) -> Path:
-    """Write ``data`` to ``directory/name`` with exactly ``mode``.
+    """Write ``data`` to ``directory/name`` with exactly ``mode`` (one file of :func:`write_set`).
 
-    Refuses to overwrite an existing file unless ``force``, and never follows a
-    symlink at the destination (a forced write replaces the file atomically).
+    Refuses to overwrite an existing file unless ``force``, and never follows a symlink at the destination.
     """
-    if os.sep in name or name in ("", ".", ".."):
-        raise ExportError(f"refusing unsafe file name {name!r}")
-    target = directory / name
-    if target.is_symlink():
-        raise ExportError(f"{target} is a symbolic link: refusing to write through it")
-    if target.exists() and not force:
-        raise ExportError(f"{target} already exists: use --force to overwrite")
-    tmp = directory / f".{name}.{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(tmp, flags, mode)
-        try:
-            os.fchmod(fd, mode)  # the umask must not widen or narrow what we promise
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if force:
-            os.replace(tmp, target)
-        else:
-            os.link(tmp, target)  # atomic: fails rather than replace a file that appeared meanwhile
-    except FileExistsError:
-        raise ExportError(f"{target} already exists: use --force to overwrite") from None
-    except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
+    return write_set(directory, [(name, data, mode)], force)[0]
 
 
 def create_private_file(path: Path, data: bytes) -> None:

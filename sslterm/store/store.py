@@ -19,6 +19,7 @@ from sslterm.core.status import Bucket
 from sslterm.store import history, lineages
 from sslterm.store.audit import ChainCheck, append_events, verify_chain
 from sslterm.store.db import open_database
+from sslterm.store.keys import KeyOperations
 from sslterm.store.models import Certificate, CertificateName, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
 from sslterm.store.rows import LIST_COLUMNS, covers, list_records, new_uid, pem_text, record_of, search_text
@@ -57,7 +58,7 @@ class AddResult:
 
 ABANDON_CHECK_STEPS = 20_000  # SQLite VM steps between checks (~1 ms of work)
 
-class Store:
+class Store(KeyOperations):
     """Certificates, owners, web-domains and history in one SQLite file.
 
     Args:
@@ -81,29 +82,6 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
-
-    def rewrap_keys(self, passphrase: str | None) -> None:
-        """Wrap the data key with a new passphrase (None: none); every stored key stays as it is."""
-        with self.db.atomic():
-            self.vault.rewrap(passphrase)
-            self._persist_check_blob()
-
-    def decrypt_every_key(self) -> int:
-        """Decrypt (and drop) every stored private key; returns how many. Raises on the first that fails."""
-        count = 0
-        for uid, blob in self.db.execute_sql("SELECT uid, key_blob FROM certificate WHERE key_blob IS NOT NULL"):
-            self.vault.decrypt(bytes(blob), uid)
-            count += 1
-        for uid, blob in self.db.execute_sql("SELECT uid, key_blob FROM acmeaccount"):
-            self.vault.decrypt(bytes(blob), uid)
-            count += 1
-        return count
-
-    def prepare_keys(self) -> None:
-        """Create the data key now (wrapped with the passphrase, if one was given) rather than at the first key."""
-        with self.db.atomic():
-            self.vault.encrypt(b"", "prepare")
-            self._persist_check_blob()
 
     def batch(self):  # type: ignore[no-untyped-def]
         """One transaction around many writes (each write nests as a savepoint)."""
@@ -197,23 +175,6 @@ class Store:
             lineages.supersede(self, old, new, now, "renewed", f"superseded by certificate {new.id}: {text}", f"replaces certificate {old.id}: {text}")
             return record_of(new)
 
-    def add_loose_key(self, public_key_sha256: str, key: PrivateKey, now: datetime) -> tuple[str, list[int]]:
-        """A private key imported without its certificate: stored with every stored certificate it matches.
-
-        Returns ``("key added", ids)``, ``("present", ids)`` when they all have it already,
-        or ``("no match", [])``.
-        """
-        with self.db.atomic():
-            rows = list(Certificate.select().where((Certificate.public_key_sha256 == public_key_sha256)
-                                                   & Certificate.cert_pem.is_null(False)))
-            missing = [row for row in rows if row.key_blob is None]
-            for row in missing:
-                self._store_key(row, key)
-                self._event("key_added", row, now, detail="private key imported on its own")
-            if missing:
-                return "key added", [row.id for row in missing]
-            return ("present", [row.id for row in rows]) if rows else ("no match", [])
-
     def add_request(self, csr: x509.CertificateSigningRequest, key: PrivateKey, *, owner: str, now: datetime, name: str | None = None) -> CertificateRecord:
         """Store a pending request (CSR and its key) until the issued certificate is attached."""
         from cryptography.hazmat.primitives import serialization
@@ -271,28 +232,6 @@ class Store:
                 self._event("domain_detached", row, now, domain=web.name, detail="certificate deleted")
             self._event("deleted", row, now)
             return record_of(row)
-
-    def purge(self, cert_id: int, now: datetime) -> tuple[CertificateRecord, int, bool]:
-        """Archive a certificate and destroy the private keys of its whole lineage.
-
-        The key rows are overwritten before they are cleared (``secure_delete`` zeroes
-        freed pages in the file) and the WAL is checkpointed and truncated, so the
-        encrypted keys are gone from the database and its WAL. Returns the record, how
-        many keys were destroyed, and whether the WAL could be emptied (another
-        process reading the store keeps it until it closes).
-        """
-        with self.db.atomic():
-            row = self._row(cert_id)
-            versions = list(Certificate.select().where(
-                (Certificate.lineage == row.lineage_id) & Certificate.key_blob.is_null(False))) if row.lineage_id else [row]
-            for version in versions:
-                self.db.execute_sql("UPDATE certificate SET key_blob = zeroblob(length(key_blob)) WHERE id = ?", [version.id])
-                self.db.execute_sql("UPDATE certificate SET key_blob = NULL WHERE id = ?", [version.id])
-                self._event("key_purged", version, now, detail="private key destroyed (overwritten, then removed)")
-            if not row.archived:
-                self.delete(cert_id, now)
-        busy = self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        return self.get(cert_id), len(versions), not busy
 
     def set_web_domains(self, cert_id: int, names: list[str], now: datetime) -> CertificateRecord:
         """Make ``names`` exactly the web-domains this certificate serves (names validated)."""
