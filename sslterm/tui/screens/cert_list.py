@@ -137,6 +137,7 @@ class CertificateListScreen(SslTermScreen):
         self._loads = 0  # counts reloads: rows read ahead before the latest one are stale
         self.last_check: str = ""
         self._shown_once = False  # the first resume is the first showing, already loaded by on_mount
+        self._under_dialog = False  # what covered the list last was a dialog (its callback reloads)
 
     def compose(self) -> ComposeResult:
         yield FilterBar()
@@ -150,9 +151,16 @@ class CertificateListScreen(SslTermScreen):
     def on_mount(self) -> None:
         self.reload()  # now, not after the first layout: the rows arrive with the first frame
 
+    def on_screen_suspend(self) -> None:
+        from textual.screen import ModalScreen
+
+        # A dialog's own callback reloads after what it did (a delete, a download); a reload here
+        # as well would race that worker and could show the list as it was before.
+        self._under_dialog = isinstance(self.app.screen, ModalScreen)
+
     def on_screen_resume(self) -> None:
         """Back from another screen (however it was left): what it changed shows, the cursor stays."""
-        if self._shown_once:
+        if self._shown_once and not self._under_dialog:
             self.reload(self.table.absolute_cursor)
         self._shown_once = True
 
