@@ -6,29 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cryptography import x509
+
+from sslterm.core.findings import CRITICAL, EXIT_CODES, KINDS, OK, UNKNOWN, WARNING, Problem, by_urgency
 from sslterm.core.records import iso
 
-OK, WARNING, CRITICAL, UNKNOWN = "OK", "WARNING", "CRITICAL", "UNKNOWN"
-EXIT_CODES = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3}
-# Problem kinds are a contract for scripts: add new ones, never rename.
-KINDS = ("expired", "critical", "warning", "drift", "probe-failed", "renewal-failed", "untrusted", "outdated",
-         "deploy-failed", "deploy-unverified")
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing an operator must hear about (slotted: a pass over a big fleet makes ~100k)."""
-
-    kind: str
-    severity: str
-    domain: str
-    message: str
-    certificate_id: int | None = None
-    endpoint: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "severity": self.severity, "domain": self.domain, "endpoint": self.endpoint,
-                "certificate_id": self.certificate_id, "message": self.message}
+# Problem, the severities and kinds live in the core: notifications and metrics share them.
+__all__ = ["CRITICAL", "EXIT_CODES", "KINDS", "OK", "UNKNOWN", "WARNING", "CheckReport", "Deployment", "Problem", "Renewal", "Target"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +41,16 @@ class Deployment:
                 "version": self.version, "result": self.result, "message": self.message}
 
 
+@dataclass(frozen=True)
+class Target:
+    """The one certificate a single-target check (``--domain``/``--endpoint``) measured, for perfdata."""
+
+    what: str
+    not_after: datetime | None = None
+    warn_days: float = 0
+    crit_days: float = 0
+
+
 @dataclass
 class CheckReport:
     """Everything one pass found and did."""
@@ -67,10 +61,15 @@ class CheckReport:
     renewals: list[Renewal] = field(default_factory=list)
     deployments: list[Deployment] = field(default_factory=list)
     probed: int = 0
+    target: Target | None = None  # set by a single-target check
+    notified: int = 0  # messages queued for channels this pass
+    served: list[x509.Certificate] = field(default_factory=list)  # leaves seen by this pass's probes
 
     @property
     def empty(self) -> bool:
         """Nothing to watch: an empty store (a wrong --db?) must not look like all is well."""
+        if self.target is not None:
+            return self.target.not_after is None and not self.problems
         return not self.counts.get("all") and not self.probed
 
     @property
@@ -91,6 +90,8 @@ class CheckReport:
 
     def summary(self) -> str:
         """One line: status, what is wrong, and perfdata after ``|`` for Nagios/Icinga."""
+        if self.target is not None:
+            return self._target_summary(self.target)
         counts = self.kind_counts()
         parts = [f"{n} {kind}" for kind, n in counts.items() if n]
         if self.renewals:
@@ -106,6 +107,24 @@ class CheckReport:
             body = f"{self.counts.get('all', 0)} certificates, nothing to report"
         perf = " ".join(f"{k.replace('-', '_')}={v}" for k, v in counts.items())
         return f"SSLTERM {self.status} - {body} | {perf} renewed={len(self.renewals)} probed={self.probed}"
+
+    def _target_summary(self, target: Target) -> str:
+        """Nagios plugin style for one domain or endpoint: the worst finding, perfdata ``days=N;WARN;CRIT;0``."""
+        problems = by_urgency(self.problems)
+        if problems:
+            worst = problems[0]
+            where = f" {worst.endpoint}" if worst.endpoint else ""
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            body = f"{worst.domain}{where}: {worst.message}{more}"
+        elif target.not_after is None:
+            body = f"{target.what}: nothing is known about it (no certificate, no endpoint): check the name"
+        else:
+            body = f"{target.what}: expires {target.not_after:%Y-%m-%d}"
+        perf = ""
+        if target.not_after is not None:
+            days = round((target.not_after - self.at).total_seconds() / 86400, 2)
+            perf = f" | days={days:g};{target.warn_days:g};{target.crit_days:g};0"
+        return f"SSLTERM {self.status} - {body}{perf}"
 
     def to_json(self) -> dict[str, Any]:
         return {

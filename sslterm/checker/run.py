@@ -14,16 +14,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from sslterm.probes.tls import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Endpoint, ProbeResult, probe_all
-from sslterm.checker.report import CRITICAL, WARNING, CheckReport, Deployment, Problem, Renewal
+from sslterm.checker.report import CRITICAL, WARNING, CheckReport, Deployment, Problem, Renewal, Target
 from sslterm.core.errors import SslTermError
 from sslterm.core.generate import generate_key, key_type_of_public, reissue_self_signed
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import backoff
 from sslterm.core.status import Bucket
-from sslterm.core.trust import verify_served_chain
+from sslterm.core.names import normalize_domain
+from sslterm.core.thresholds import EXPIRED, Thresholds, level_at, thresholds_for, time_left_text
+from sslterm.core.thresholds import WARNING as LEVEL_WARNING
+from sslterm.core.trust import (EXPIRED_CHAIN, EXPIRED_LEAF, INCOMPLETE_CHAIN, NAME_MISMATCH, UNKNOWN_ROOT, anchors_with, load_ca_bundle,
+                                verify_served_chain)
 from sslterm.deploy.service import VerifyPolicy, deploy, verify
 from sslterm.store import ListQuery, Store
-from sslterm.store.checks import CheckStore
+from sslterm.store.checks import CheckStore, parse_address
 from sslterm.store.deploy_targets import DeployStore
 
 # A renewer turns a due certificate into its new version; "auto" (ACME) registers its own.
@@ -34,13 +38,43 @@ Renewer = Callable[[Store, CertificateRecord, datetime], CertificateRecord]
 class CheckOptions:
     renew: bool = True
     probe: bool = True
-    warn_days: int = 30
-    crit_days: int = 7
+    warn_days: int | None = None  # None: the store's setting (30 by default), see sslterm.core.thresholds
+    crit_days: int | None = None  # None: the store's setting (7 by default)
     concurrency: int = DEFAULT_CONCURRENCY
     timeout: float = DEFAULT_TIMEOUT
-    trust_roots: tuple[x509.Certificate, ...] | None = None  # None: the system store
+    trust_roots: tuple[x509.Certificate, ...] | None = None  # None: the system store and ca_bundle
+    ca_bundle: tuple[x509.Certificate, ...] = ()  # trusted besides the system store (--ca-bundle)
     deploy: bool = True
     verify: VerifyPolicy = VerifyPolicy()
+    notify: bool = True
+    resend: timedelta = timedelta(hours=24)  # remind of an unresolved CRITICAL finding this often
+    domain: str | None = None  # a single-target check of this domain (no renewal, deploy or notification)
+    endpoint: str | None = None  # a single-target check of this HOST:PORT
+
+    @property
+    def single(self) -> bool:
+        return self.domain is not None or self.endpoint is not None
+
+
+class Limits:
+    """The thresholds of every certificate in a pass: the global caps, and those set on lineages."""
+
+    def __init__(self, checks: CheckStore, options: CheckOptions) -> None:
+        warn, crit = checks.default_thresholds()
+        self.warn_days = options.warn_days or warn
+        self.crit_days = options.crit_days or crit
+        self.lineages = checks.lineage_thresholds()
+
+    @property
+    def horizon_days(self) -> int:
+        """No certificate with more days left than this can be a finding."""
+        return max([self.warn_days] + [warn for warn, _ in self.lineages.values()])
+
+    def of(self, not_before: datetime, not_after: datetime, lineage_id: int | None = None) -> Thresholds:
+        if lineage_id in self.lineages:
+            warn, crit = self.lineages[lineage_id]
+            return thresholds_for(not_before, not_after, warn, crit, explicit=True)
+        return thresholds_for(not_before, not_after, self.warn_days, self.crit_days)
 
 
 def renew_self_signed(store: Store, record: CertificateRecord, now: datetime) -> CertificateRecord:
@@ -66,22 +100,69 @@ RENEWERS: dict[str, Renewer] = {"self-signed": renew_self_signed, "auto": _renew
 
 
 async def check_pass(store: Store, now: datetime, options: CheckOptions = CheckOptions(), renewers: dict[str, Renewer] | None = None) -> CheckReport:
-    """Run one pass at ``now``: renew, probe, then report on what the store holds afterwards."""
+    """Run one pass at ``now``: renew, deploy, probe, report on what the store holds afterwards, notify."""
+    if options.single:
+        return await _check_target(store, now, options)
     checks = CheckStore(store)
     report = CheckReport(at=now)
     if options.renew:
         _renew(store, checks, now, report, renewers or RENEWERS)
     if options.deploy:
         await _deploy(store, now, report, options.verify)
+    limits = Limits(checks, options)
     if options.probe:
         endpoints = checks.endpoints()
-        results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], options.concurrency, options.timeout)
-        report.probed = len(results)
-        for record, result in zip(endpoints, results):
-            _judge_probe(checks, record, result, now, report, options)
-    _report_expiry(store, checks, now, report, options)
+        await _probe(checks, endpoints, now, report, options, limits)
+    _report_expiry(store, checks, now, report, limits)
     _report_deploys(store, report)
+    checks.record_pass(now)
+    if options.notify:
+        from sslterm.notify.service import notify_pass
+
+        report.problems.extend(await notify_pass(store, report.problems, now, probed=options.probe, resend=options.resend))
     return report
+
+
+async def _probe(checks: CheckStore, endpoints: list[EndpointRecord], now: datetime, report: CheckReport, options: CheckOptions,
+                 limits: Limits, single: bool = False) -> None:
+    results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], options.concurrency, options.timeout)
+    report.probed = len(results)
+    for record, result in zip(endpoints, results):
+        _judge_probe(checks, record, result, now, report, options, limits, single)
+
+
+async def _check_target(store: Store, now: datetime, options: CheckOptions) -> CheckReport:
+    """One domain or one endpoint, Nagios plugin style: nothing renewed, deployed or sent."""
+    checks = CheckStore(store)
+    report = CheckReport(at=now)
+    limits = Limits(checks, options)
+    if options.domain is not None:
+        name = normalize_domain(options.domain, field="domain", allow_wildcard=False)
+        ids = checks.covering(name)
+        _report_expiry(store, checks, now, report, limits, ids)
+        endpoints = [e for e in checks.endpoints() if e.domain == name]
+        what, held = name, [store.get(i) for i in ids]
+    else:
+        host, port = parse_address(options.endpoint or "")
+        endpoints = [e for e in checks.endpoints() if e.host == host and e.port == port]
+        if not endpoints:  # not registered: probe it as it is, remember nothing
+            endpoints = [EndpointRecord(id=0, domain=host, host=host, port=port, sni=None, certificate_id=None, expected_sha256=None)]
+        what, held = f"{host}:{port}", []
+    if options.probe and endpoints:
+        await _probe(checks, endpoints, now, report, options, limits, single=True)
+    report.target = _target(what, held, report, limits)
+    return report
+
+
+def _target(what: str, held: list[CertificateRecord], report: CheckReport, limits: Limits) -> Target:
+    """The certificate whose days left go into perfdata: the soonest to expire of those measured."""
+    dated = [(r.not_after, r.not_before, r.lineage_id) for r in held if r.not_after and r.not_before]
+    dated += [(leaf.not_valid_after_utc, leaf.not_valid_before_utc, None) for leaf in report.served]
+    if not dated:
+        return Target(what)
+    not_after, not_before, lineage = min(dated, key=lambda d: d[0])
+    limit = limits.of(not_before, not_after, lineage)
+    return Target(what, not_after, round(limit.warn_days, 2), round(limit.crit_days, 2))
 
 
 def _renew(store: Store, checks: CheckStore, now: datetime, report: CheckReport, renewers: dict[str, Renewer]) -> None:
@@ -125,50 +206,94 @@ def _report_deploys(store: Store, report: CheckReport) -> None:
             report.problems.append(Problem("deploy-unverified", WARNING, target.domain, f"target {target.id}: {target.last_message}", target.certificate_id))
 
 
-def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult, now: datetime, report: CheckReport, options: CheckOptions) -> None:
+TRUST_LABELS = {INCOMPLETE_CHAIN: "incomplete chain", UNKNOWN_ROOT: "unknown root", EXPIRED_CHAIN: "expired link in the chain",
+                NAME_MISMATCH: "name mismatch"}
+
+
+def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult, now: datetime, report: CheckReport,
+                 options: CheckOptions, limits: Limits, single: bool) -> None:
     where = record.address
+    remember = record.id != 0  # an endpoint probed ad hoc (check --endpoint) is not stored
     if not result.ok or result.leaf is None:
-        checks.save_probe(record.id, now, error=result.error, served_sha256=None, served_not_after=None,
-                          chain_length=0, drift=None, trusted=None, trust_reason=None)
+        if remember:
+            checks.save_probe(record.id, now, error=result.error, served_sha256=None, served_not_after=None,
+                              chain_length=0, drift=None, trusted=None, trust_reason=None)
         report.problems.append(Problem("probe-failed", CRITICAL, record.domain, result.error or "no certificate", record.certificate_id, where))
         return
-    served = result.leaf.fingerprint(hashes.SHA256()).hex()
-    drift = served != record.expected_sha256
-    roots = list(options.trust_roots) if options.trust_roots is not None else None
-    trust = verify_served_chain(list(result.chain), result.endpoint.server_name, now, roots)
-    checks.save_probe(record.id, now, error=None, served_sha256=served, served_not_after=result.leaf.not_valid_after_utc,
-                      chain_length=len(result.chain), drift=drift, trusted=trust.trusted, trust_reason=trust.reason or None)
+    leaf = result.leaf
+    report.served.append(leaf)
+    served = leaf.fingerprint(hashes.SHA256()).hex()
+    drift = record.expected_sha256 is not None and served != record.expected_sha256
+    try:
+        anchors = _anchors(options, record)
+    except SslTermError as exc:
+        report.problems.append(Problem("probe-failed", CRITICAL, record.domain, str(exc), record.certificate_id, where))
+        return
+    trust = verify_served_chain(list(result.chain), result.endpoint.server_name, now, anchors)
+    if remember:
+        checks.save_probe(record.id, now, error=None, served_sha256=served, served_not_after=leaf.not_valid_after_utc,
+                          chain_length=len(result.chain), drift=drift, trusted=trust.trusted, trust_reason=trust.reason or trust.webpki or None)
     older = checks.held_version(served) if drift and record.lineage_id is not None else None
     if older is not None and older[0] == record.lineage_id:
         expires = f"expires {older[2]:%Y-%m-%d}" if older[2] else "no expiry"
         report.problems.append(Problem("outdated", WARNING, record.domain, f"serving v{older[1]} ({expires}), current is v{record.version}",
-                                       record.certificate_id, where))
+                                       record.certificate_id, where, leaf.not_valid_after_utc))
     elif drift:
         held = f"certificate {record.certificate_id}" if record.certificate_id else "no certificate"
-        report.problems.append(Problem("drift", WARNING, record.domain, f"serves {served[:16]}…, we hold {held} ({(record.expected_sha256 or 'none')[:16]}…)", record.certificate_id, where))
-    served_left = result.leaf.not_valid_after_utc - now
-    if served_left <= timedelta(0):
-        report.problems.append(Problem("expired", CRITICAL, record.domain, f"serves a certificate that expired on {result.leaf.not_valid_after_utc:%Y-%m-%d}", record.certificate_id, where))
-    elif served_left <= timedelta(days=options.crit_days) and drift:
-        report.problems.append(Problem("critical", CRITICAL, record.domain, f"serves a certificate expiring {result.leaf.not_valid_after_utc:%Y-%m-%d}", record.certificate_id, where))
-    if not trust.trusted:
-        what = "incomplete chain" if not trust.complete else "not trusted"
-        report.problems.append(Problem("untrusted", WARNING, record.domain, f"{what}: {trust.reason}", record.certificate_id, where))
+        report.problems.append(Problem("drift", WARNING, record.domain, f"serves {served[:16]}…, we hold {held} ({(record.expected_sha256 or 'none')[:16]}…)",
+                                       record.certificate_id, where, leaf.not_valid_after_utc))
+    _judge_served(record, leaf, now, report, limits, judge_all=single or drift or record.expected_sha256 is None)
+    if not trust.trusted and trust.code != EXPIRED_LEAF:
+        label = TRUST_LABELS.get(trust.code, "not trusted")
+        report.problems.append(Problem("untrusted", CRITICAL, record.domain, f"{label}: {trust.reason}", record.certificate_id, where,
+                                       leaf.not_valid_after_utc, trust.code))
+    elif trust.webpki:
+        report.problems.append(Problem("webpki", WARNING, record.domain, trust.webpki, record.certificate_id, where, leaf.not_valid_after_utc))
 
 
-def _report_expiry(store: Store, checks: CheckStore, now: datetime, report: CheckReport, options: CheckOptions) -> None:
-    counts = store.counts(ListQuery(), now)
-    report.counts = {b.value: counts[b] for b in Bucket}
-    for record in checks.expired(now):
-        report.problems.append(Problem("expired", CRITICAL, record.domain, f"{record.name} expired on {record.not_after:%Y-%m-%d}", record.id))
-    critical_ids = set()
-    for record in checks.expiring(now, options.crit_days):
-        critical_ids.add(record.id)
-        report.problems.append(Problem("critical", CRITICAL, record.domain, f"{record.name} expires in {record.days_left(now)} days ({record.not_after:%Y-%m-%d})", record.id))
-    for record in checks.expiring(now, options.warn_days):
-        if record.id not in critical_ids:
-            report.problems.append(Problem("warning", WARNING, record.domain, f"{record.name} expires in {record.days_left(now)} days ({record.not_after:%Y-%m-%d})", record.id))
+def _judge_served(record: EndpointRecord, leaf: x509.Certificate, now: datetime, report: CheckReport, limits: Limits, judge_all: bool) -> None:
+    """The served certificate by the same thresholds; when it is the one we hold, its own finding says it (except expiry)."""
+    not_after = leaf.not_valid_after_utc
+    level = level_at(not_after, now, limits.of(leaf.not_valid_before_utc, not_after, record.lineage_id))
+    if level == EXPIRED:
+        message = f"serves a certificate that expired on {not_after:%Y-%m-%d}"
+    elif level is not None and judge_all:
+        message = f"serves a certificate that expires {time_left_text(not_after, now)} ({not_after:%Y-%m-%d})"
+    else:
+        return
+    severity = WARNING if level == LEVEL_WARNING else CRITICAL
+    report.problems.append(Problem(level, severity, record.domain, message, record.certificate_id, record.address, not_after))
+
+
+def _anchors(options: CheckOptions, record: EndpointRecord) -> list[x509.Certificate] | None:
+    """The trust anchors for one endpoint: the system's, --ca-bundle's and the endpoint's own bundle."""
+    if options.trust_roots is not None:
+        return list(options.trust_roots)
+    extra = list(options.ca_bundle) + (load_ca_bundle(record.ca_bundle) if record.ca_bundle else [])
+    return anchors_with(extra) if extra else None
+
+
+def _report_expiry(store: Store, checks: CheckStore, now: datetime, report: CheckReport, limits: Limits, ids: list[int] | None = None) -> None:
+    if ids is None:
+        counts = store.counts(ListQuery(), now)
+        report.counts = {b.value: counts[b] for b in Bucket}
+    for record in checks.expired(now, ids):
+        report.problems.append(Problem("expired", CRITICAL, record.domain, f"{record.name} expired on {record.not_after:%Y-%m-%d}",
+                                       record.id, not_after=record.not_after))
+    for record in checks.expiring(now, limits.horizon_days, ids):
+        assert record.not_before is not None and record.not_after is not None
+        level = level_at(record.not_after, now, limits.of(record.not_before, record.not_after, record.lineage_id))
+        if level is None:
+            continue
+        severity = WARNING if level == LEVEL_WARNING else CRITICAL
+        report.problems.append(Problem(level, severity, record.domain,
+                                       f"{record.name} expires {time_left_text(record.not_after, now)} ({record.not_after:%Y-%m-%d})",
+                                       record.id, not_after=record.not_after))
     for record in checks.renewal_failures():
-        in_critical = record.not_after is not None and record.not_after - now <= timedelta(days=options.crit_days)
+        if ids is not None and record.id not in ids:
+            continue
+        limit = limits.of(record.not_before, record.not_after, record.lineage_id) if record.not_before and record.not_after else None
+        in_critical = limit is not None and record.not_after is not None and record.not_after - now <= limit.crit
         report.problems.append(Problem("renewal-failed", CRITICAL if in_critical else WARNING, record.domain,
-                                       f"renewal failed {record.renewal_failures} time(s): {record.renewal_error}", record.id))
+                                       f"renewal failed {record.renewal_failures} time(s): {record.renewal_error}", record.id,
+                                       not_after=record.not_after))

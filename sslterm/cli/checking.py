@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from sslterm.cli.context import Context
 from sslterm.cli.output import safe, table, to_json
@@ -15,15 +16,21 @@ from sslterm.store.checks import CheckStore, parse_address
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from sslterm.checker.run import CheckOptions, check_pass
+    from sslterm.core.errors import InputError
+    from sslterm.core.trust import load_ca_bundle
 
-    options = CheckOptions(renew=args.renew, probe=args.probe, deploy=args.deploy, warn_days=args.warn_days, crit_days=args.crit_days,
-                           concurrency=args.concurrency, timeout=args.timeout)
-    if args.crit_days > args.warn_days:
-        from sslterm.core.errors import InputError
-
+    if args.warn_days is not None and args.crit_days is not None and args.crit_days > args.warn_days:
         raise InputError("--crit-days must not be larger than --warn-days")
-    if not args.watch:
+    if args.resend_hours <= 0:
+        raise InputError("--resend-hours must be more than 0")
+    bundle = tuple(load_ca_bundle(args.ca_bundle)) if args.ca_bundle else ()
+    options = CheckOptions(renew=args.renew, probe=args.probe, deploy=args.deploy, warn_days=args.warn_days, crit_days=args.crit_days,
+                           concurrency=args.concurrency, timeout=args.timeout, ca_bundle=bundle, notify=args.notify,
+                           domain=args.domain, endpoint=args.endpoint, resend=timedelta(hours=args.resend_hours))
+    if not args.watch or options.single:
         report = asyncio.run(check_pass(ctx.store, ctx.clock.now(), options))
         _print_report(report, args.format)
         return report.exit_code
@@ -43,6 +50,10 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
         print(to_json(report.to_json()))
         return
     print(safe(report.summary()))
+    if report.target is not None:  # Nagios: one line, then the other findings as long output
+        for problem in report.problems[1:] if len(report.problems) > 1 else []:
+            print(f"{problem.severity:<8}  {problem.kind:<14}  {safe(problem.domain)}: {safe(problem.message)}")
+        return
     for renewal in report.renewals:
         print(f"renewed   {safe(renewal.domain)}: certificate {renewal.old_id} -> {renewal.new_id}, expires {renewal.not_after:%Y-%m-%d}")
     for done in report.deployments:
@@ -53,8 +64,14 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_endpoint_add(ctx: Context, args: argparse.Namespace) -> int:
+    from sslterm.core.trust import load_ca_bundle
+
     host, port = parse_address(args.address)
-    record = CheckStore(ctx.store).add_endpoint(args.domain, host, port, args.sni, ctx.clock.now())
+    bundle = None
+    if args.ca_bundle:
+        load_ca_bundle(args.ca_bundle)  # refuse a file that is not a bundle now, not at the first probe
+        bundle = str(Path(args.ca_bundle).expanduser().resolve())
+    record = CheckStore(ctx.store).add_endpoint(args.domain, host, port, args.sni, ctx.clock.now(), ca_bundle=bundle)
     print(f"added endpoint {safe(record.address)} for {safe(record.domain)}" + (f" (SNI {safe(record.sni)})" if record.sni else ""))
     return 0
 
@@ -87,8 +104,7 @@ def cmd_renewal_window(ctx: Context, args: argparse.Namespace) -> int:
     if args.cert:
         record = ctx.store.resolve(args.cert)
         if args.days is None and not args.default:
-            print(f"certificate {record.id}: {record.renew_before_days or checks.default_window_days()} days"
-                  + ("" if record.renew_before_days else " (the default)"))
+            print(f"certificate {record.id}: {_window_text(record, checks)}")
             return 0
         checks.set_window_days(record.id, None if args.default else args.days, ctx.clock.now())
         print(f"certificate {record.id} renews {'on the default window' if args.default else f'{args.days} days before expiry'}")
@@ -99,3 +115,19 @@ def cmd_renewal_window(ctx: Context, args: argparse.Namespace) -> int:
     checks.set_default_window_days(args.days)
     print(f"default renewal window set to {args.days} days before expiry")
     return 0
+
+
+def _window_text(record, checks: CheckStore) -> str:  # type: ignore[no-untyped-def]
+    """The window the checker will really use: the default is min(days, a third of the lifetime)."""
+    from sslterm.core.renewal import renewal_window
+
+    days = record.renew_before_days or checks.default_window_days()
+    if record.not_before is None or record.not_after is None:
+        return f"{days} days" + ("" if record.renew_before_days else " (the default)")
+    window = renewal_window(record.not_before, record.not_after, days, explicit=record.renew_before_days is not None)
+    hours = window.total_seconds() / 3600
+    shown = f"{window.days} days" if hours >= 48 else f"{hours:g} hours"
+    if record.renew_before_days:
+        return f"{shown} before expiry (set on this certificate)"
+    scaled = "" if window.days >= days else f", a third of its {(record.not_after - record.not_before).days}-day lifetime"
+    return f"{shown} before expiry (the default: min({days} days, a third of the lifetime){scaled})"

@@ -143,6 +143,7 @@ class EndpointRecord:
     trust_reason: str | None = None
     lineage_id: int | None = None  # of the certificate held for the domain
     version: int | None = None
+    ca_bundle: str | None = None  # a PEM file of extra trust anchors
 
     @property
     def address(self) -> str:
@@ -155,5 +156,5 @@ class EndpointRecord:
             "certificate_id": self.certificate_id, "last_probe_at": iso(self.last_probe_at),
             "last_error": self.last_error, "served_sha256": self.served_sha256,
             "served_not_after": iso(self.served_not_after), "drift": self.drift,
-            "trusted": self.trusted, "trust_reason": self.trust_reason,
+            "trusted": self.trusted, "trust_reason": self.trust_reason, "ca_bundle": self.ca_bundle,
         }

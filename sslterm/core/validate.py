@@ -229,6 +229,7 @@ def system_roots() -> dict[bytes, list[x509.Certificate]]:
     return by_subject
 
 
+@functools.cache
 def _load_system_roots() -> list[x509.Certificate]:
     paths = ssl.get_default_verify_paths()
     for cafile in (paths.cafile, paths.openssl_cafile):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Iterator, NamedTuple
 
 from peewee import Case, Expression, Field, fn
 
@@ -11,7 +11,8 @@ from sslterm.core.errors import InputError, NotFoundError
 from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import DEFAULT_WINDOW_DAYS, RENEWABLE_TYPES
-from sslterm.store.models import Certificate, Endpoint, Owner, Setting, WebDomain
+from sslterm.core.thresholds import CRIT_DAYS, WARN_DAYS
+from sslterm.store.models import Certificate, CertificateName, Endpoint, Lineage, Owner, Setting, WebDomain
 from sslterm.store.rows import LIST_COLUMNS, list_records
 from sslterm.store.store import Store
 
@@ -44,6 +45,50 @@ class CheckStore:
             row.renew_before_days = days
             row.save()
             self.store._event("settings", row, now, detail=f"renewal window {days} days" if days else "renewal window: default")
+
+    def default_thresholds(self) -> tuple[int, int]:
+        """The global (warning, critical) caps in days (sslterm.core.thresholds)."""
+        rows = {row.key: int(row.value) for row in Setting.select().where(Setting.key.in_(("warn_days", "crit_days")))}
+        return rows.get("warn_days", WARN_DAYS), rows.get("crit_days", CRIT_DAYS)
+
+    def set_default_thresholds(self, warn_days: int | None, crit_days: int | None) -> None:
+        """Set the global caps; None puts one back to its default."""
+        warn, crit = warn_days or WARN_DAYS, crit_days or CRIT_DAYS
+        _check_thresholds(warn, crit)
+        with self.store.db.atomic():
+            for key, value in (("warn_days", warn_days), ("crit_days", crit_days)):
+                if value is None:
+                    Setting.delete().where(Setting.key == key).execute()
+                else:
+                    Setting.replace(key=key, value=str(value)).execute()
+
+    def lineage_thresholds(self) -> dict[int, tuple[int, int]]:
+        """Thresholds set on lineages: {lineage id: (warning days, critical days)}."""
+        select = Lineage.select(Lineage.id, Lineage.warn_days, Lineage.crit_days).where(Lineage.warn_days.is_null(False))
+        return {lid: (warn, crit) for lid, warn, crit in select.tuples()}
+
+    def set_lineage_thresholds(self, cert_id: int, warn_days: int | None, crit_days: int | None, now: datetime) -> None:
+        """Set (or with None, clear) the thresholds of a certificate's lineage; kept across renewals."""
+        if (warn_days is None) != (crit_days is None):
+            raise InputError("give both --warn-days and --crit-days for a certificate, or --default")
+        if warn_days is not None and crit_days is not None:
+            _check_thresholds(warn_days, crit_days)
+        with self.store.db.atomic():
+            row = self.store._live_row(cert_id)
+            if row.lineage_id is None:
+                raise InputError(f"certificate {cert_id} is a pending request: it has no expiry to warn about")
+            Lineage.update(warn_days=warn_days, crit_days=crit_days).where(Lineage.id == row.lineage_id).execute()
+            detail = f"thresholds: warning {warn_days} days, critical {crit_days} days" if warn_days else "thresholds: default"
+            self.store._event("settings", row, now, detail=detail)
+
+    def record_pass(self, now: datetime) -> None:
+        """When the last full checker pass ran (for metrics and the status line)."""
+        with self.store.db.atomic():
+            Setting.replace(key="last_check_at", value=str(int(now.timestamp()))).execute()
+
+    def last_pass(self) -> datetime | None:
+        row = Setting.get_or_none(Setting.key == "last_check_at")
+        return None if row is None else datetime.fromtimestamp(int(row.value), UTC)
 
     # ------------------------------------------------------------ renewal
 
@@ -85,8 +130,12 @@ class CheckStore:
 
     # ------------------------------------------------------------ endpoints
 
-    def add_endpoint(self, domain: str, host: str, port: int, sni: str | None, now: datetime) -> EndpointRecord:
-        """Attach an endpoint to a web-domain (created if new, served by the live certificate for it)."""
+    def add_endpoint(self, domain: str, host: str, port: int, sni: str | None, now: datetime,
+                     ca_bundle: str | None = None) -> EndpointRecord:
+        """Attach an endpoint to a web-domain (created if new, served by the live certificate for it).
+
+        ``ca_bundle`` names a PEM file of extra trust anchors for this endpoint (read at each probe).
+        """
         name = normalize_domain(domain, field="web-domain", allow_wildcard=False)
         host = _host(host)
         if not 1 <= port <= 65535:
@@ -105,7 +154,7 @@ class CheckStore:
                     pass
             if Endpoint.get_or_none((Endpoint.web_domain == web) & (Endpoint.host == host) & (Endpoint.port == port)):
                 raise InputError(f"{name} already has endpoint {host}:{port}")
-            row = Endpoint.create(web_domain=web, host=host, port=port, sni=sni_name)
+            row = Endpoint.create(web_domain=web, host=host, port=port, sni=sni_name, ca_bundle=ca_bundle)
             self.store._event("endpoint_added", None, now, domain=name, detail=f"{host}:{port}" + (f" (SNI {sni_name})" if sni_name else ""))
         return self._endpoint_record(row)
 
@@ -140,7 +189,7 @@ class CheckStore:
             certificate_id=web.certificate_id, expected_sha256=cert.fingerprint_sha256 if cert else None,
             last_probe_at=row.last_probe_at, last_error=row.last_error, served_sha256=row.served_sha256,
             served_not_after=row.served_not_after, drift=row.drift, trusted=row.trusted, trust_reason=row.trust_reason,
-            lineage_id=cert.lineage_id if cert else None, version=cert.version if cert else None,
+            lineage_id=cert.lineage_id if cert else None, version=cert.version if cert else None, ca_bundle=row.ca_bundle,
         )
 
     def held_version(self, sha256: str) -> tuple[int | None, int, datetime | None] | None:
@@ -151,13 +200,54 @@ class CheckStore:
 
     # ------------------------------------------------------------ expiry
 
-    def expiring(self, now: datetime, days: int) -> Iterator[CertificateRecord]:
-        """Live valid certificates with at most ``days`` left, soonest first."""
-        return _records((Certificate.archived == False) & (Certificate.not_before <= now)  # noqa: E712
-                        & (Certificate.not_after > now) & (Certificate.not_after <= now + timedelta(days=days)), Certificate.not_after)
+    def expiring(self, now: datetime, days: int, ids: list[int] | None = None) -> Iterator[CertificateRecord]:
+        """Live valid certificates with at most ``days`` left, soonest first (of ``ids`` when given)."""
+        where = ((Certificate.archived == False) & (Certificate.not_before <= now)  # noqa: E712
+                 & (Certificate.not_after > now) & (Certificate.not_after <= now + timedelta(days=days)))
+        return _records(where if ids is None else where & Certificate.id.in_(ids), Certificate.not_after)
 
-    def expired(self, now: datetime) -> Iterator[CertificateRecord]:
-        return _records((Certificate.archived == False) & (Certificate.not_after <= now), Certificate.not_after)  # noqa: E712
+    def dated_certificates(self) -> Iterator[DatedCertificate]:
+        """Every current certificate that has dates (not pending requests), in id order, as it is read."""
+        select = (Certificate.select(Certificate.id, Certificate.domain, Owner.name, Certificate.type, Certificate.subject,
+                                     Certificate.issuer, Certificate.serial, Certificate.not_before, Certificate.not_after,
+                                     Certificate.renewal_failures)
+                  .join(Owner).where((Certificate.archived == False) & Certificate.not_after.is_null(False))  # noqa: E712
+                  .order_by(Certificate.id).tuples().iterator())
+        for row in select:
+            yield DatedCertificate(*row)
+
+    def covering(self, host: str) -> list[int]:
+        """Ids of the live certificates valid for ``host`` (its name, or a wildcard one label up)."""
+        name = normalize_domain(host, field="domain", allow_wildcard=False)
+        parent = name.partition(".")[2]
+        names = [name, f"*.{parent}"] if parent else [name]
+        select = (CertificateName.select(CertificateName.certificate).join(Certificate)
+                  .where(CertificateName.name.in_(names) & (Certificate.archived == False)).distinct())  # noqa: E712
+        return [cid for (cid,) in select.tuples()]
+
+    def expired(self, now: datetime, ids: list[int] | None = None) -> Iterator[CertificateRecord]:
+        where = (Certificate.archived == False) & (Certificate.not_after <= now)  # noqa: E712
+        return _records(where if ids is None else where & Certificate.id.in_(ids), Certificate.not_after)
+
+
+class DatedCertificate(NamedTuple):
+    """A current certificate's dates and names, as metrics read them."""
+
+    id: int
+    domain: str
+    owner: str
+    type: str
+    subject: str
+    issuer: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    renewal_failures: int
+
+
+def _check_thresholds(warn: int, crit: int) -> None:
+    if not 1 <= crit <= warn <= 3650:
+        raise InputError("thresholds are days from 1 to 3650, the critical one no larger than the warning one")
 
 
 def _records(where: Expression, *order: Field) -> Iterator[CertificateRecord]:

@@ -134,7 +134,32 @@ V8_AUDIT_CHAIN: list[Step] = [
     chain_existing,
 ]
 
-MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY, V8_AUDIT_CHAIN]
+# Alerting: thresholds per lineage, a trust bundle per endpoint, channels, open findings and an outbox.
+V9_ALERTING: list[Step] = [
+    'ALTER TABLE "lineage" ADD COLUMN "warn_days" INTEGER',
+    'ALTER TABLE "lineage" ADD COLUMN "crit_days" INTEGER',
+    'ALTER TABLE "endpoint" ADD COLUMN "ca_bundle" TEXT',
+    'CREATE TABLE "channel" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(255) NOT NULL, "url_blob" BLOB NOT NULL, '
+    '"shown_url" TEXT NOT NULL, "owner" VARCHAR(255), "label" TEXT NOT NULL DEFAULT \'\', '
+    '"min_severity" VARCHAR(255) NOT NULL DEFAULT \'WARNING\', "created_at" INTEGER NOT NULL, "last_sent_at" INTEGER, '
+    '"last_error" TEXT, "failing_since" INTEGER)',
+    'CREATE UNIQUE INDEX "channel_uid" ON "channel" ("uid")',
+    'CREATE TABLE "finding" ("id" INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(255) NOT NULL, "kind" VARCHAR(255) NOT NULL, '
+    '"severity" VARCHAR(255) NOT NULL, "level" VARCHAR(255) NOT NULL, "domain" TEXT NOT NULL, "endpoint" TEXT, '
+    '"certificate_id" INTEGER, "owner" VARCHAR(255), "message" TEXT NOT NULL, "code" VARCHAR(255) NOT NULL DEFAULT \'\', '
+    '"not_after" INTEGER, "first_seen" INTEGER NOT NULL, "last_seen" INTEGER NOT NULL, "notified_level" VARCHAR(255), '
+    '"notified_at" INTEGER, "ack_until" INTEGER, "ack_level" VARCHAR(255), "ack_by" VARCHAR(255))',
+    'CREATE UNIQUE INDEX "finding_key" ON "finding" ("key")',
+    'CREATE TABLE "outbox" ("id" INTEGER NOT NULL PRIMARY KEY, "channel_id" INTEGER NOT NULL, "created_at" INTEGER NOT NULL, '
+    '"title" TEXT NOT NULL, "body" TEXT NOT NULL, "attempts" INTEGER NOT NULL DEFAULT 0, "next_attempt_at" INTEGER NOT NULL, '
+    '"last_error" TEXT, "sent_at" INTEGER, FOREIGN KEY ("channel_id") REFERENCES "channel" ("id") ON DELETE CASCADE)',
+    'CREATE INDEX "outbox_channel_id" ON "outbox" ("channel_id")',
+    'CREATE INDEX "outbox_created_at" ON "outbox" ("created_at")',
+    'CREATE INDEX "outbox_sent_at" ON "outbox" ("sent_at")',
+]
+
+MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY, V8_AUDIT_CHAIN,
+                                V9_ALERTING]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -52,6 +52,8 @@ class Lineage(BaseModel):
     owner = ForeignKeyField(Owner, backref="lineages", on_delete="RESTRICT")
     names_key = TextField()  # the current version's names, as sslterm.core.lineage.names_key
     certbot_name = TextField(null=True)  # certbot's live/<name>, when read from a certbot tree
+    warn_days = IntegerField(null=True)  # thresholds set on this lineage (sslterm.core.thresholds), taken as set
+    crit_days = IntegerField(null=True)
 
 
 class Certificate(BaseModel):
@@ -120,6 +122,58 @@ class Endpoint(BaseModel):
     drift = BooleanField(null=True)
     trusted = BooleanField(null=True)
     trust_reason = TextField(null=True)
+    ca_bundle = TextField(null=True)  # a PEM file of extra trust anchors for this endpoint
+
+
+class Channel(BaseModel):
+    """Where notifications go: an apprise URL (encrypted like keys), for everything or one owner."""
+
+    uid = CharField(unique=True)  # bound into the URL's encryption
+    url_blob = BlobField()
+    shown_url = TextField()  # the URL with its password masked
+    owner = CharField(null=True)  # only this owner's certificates; None: everything
+    label = TextField(default="")
+    min_severity = CharField(default="WARNING")
+    created_at = UtcField()
+    last_sent_at = UtcField(null=True)
+    last_error = TextField(null=True)
+    failing_since = UtcField(null=True)  # the first failed send since the last good one
+
+
+class Finding(BaseModel):
+    """A finding that is open now, and what has been told about it (for sending each change once)."""
+
+    key = CharField(unique=True)  # sslterm.core.findings.Problem.key
+    kind = CharField()
+    severity = CharField()
+    level = CharField()
+    domain = TextField()
+    endpoint = TextField(null=True)
+    certificate_id = IntegerField(null=True)
+    owner = CharField(null=True)
+    message = TextField()
+    code = CharField(default="")
+    not_after = UtcField(null=True)
+    first_seen = UtcField()
+    last_seen = UtcField()
+    notified_level = CharField(null=True)
+    notified_at = UtcField(null=True)
+    ack_until = UtcField(null=True)
+    ack_level = CharField(null=True)  # acknowledged at this level: void once the level changes
+    ack_by = CharField(null=True)
+
+
+class Outbox(BaseModel):
+    """A message for a channel, kept until it is sent (retried with back-off, never lost)."""
+
+    channel = ForeignKeyField(Channel, backref="messages", on_delete="CASCADE")
+    created_at = UtcField(index=True)
+    title = TextField()
+    body = TextField()
+    attempts = IntegerField(default=0)
+    next_attempt_at = UtcField()
+    last_error = TextField(null=True)
+    sent_at = UtcField(null=True, index=True)
 
 
 class Event(BaseModel):
@@ -180,4 +234,4 @@ class DeployTarget(BaseModel):
     last_message = TextField(null=True)
 
 
-MODELS = [Setting, Owner, Lineage, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting, DeployTarget]
+MODELS = [Setting, Owner, Lineage, Certificate, CertificateName, WebDomain, Endpoint, Event, AcmeAccount, AcmeSetting, DeployTarget, Channel, Finding, Outbox]

@@ -72,6 +72,7 @@ def test_incomplete_chain_is_reported_separately_from_fetching(store, servers, t
     report = run(store, chain)
     problem = next(p for p in report.problems if p.kind == "untrusted")
     assert "incomplete chain" in problem.message and "missing intermediate" in problem.message
+    assert problem.code == "incomplete-chain" and problem.severity == "CRITICAL"
     endpoint = CheckStore(store).endpoints()[0]
     assert endpoint.drift is False and endpoint.trusted is False  # fetched fine, not trusted
 
