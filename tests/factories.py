@@ -98,10 +98,11 @@ class Chain:
     leaf: Issued
 
 
-def make_chain(cn: str = "www.example.com", leaf_not_after: datetime = NOW + 80 * DAY, intermediate_not_after: datetime = NOW + 900 * DAY, sans: list[x509.GeneralName] | None = None) -> Chain:
+def make_chain(cn: str = "www.example.com", leaf_not_after: datetime = NOW + 80 * DAY, intermediate_not_after: datetime = NOW + 900 * DAY,
+               sans: list[x509.GeneralName] | None = None, leaf_not_before: datetime = NOW - 10 * DAY) -> Chain:
     root = make_cert("Test Root CA", ca=True, not_before=NOW - 900 * DAY, not_after=NOW + 3000 * DAY, serial=1)
     inter = make_cert("Test Intermediate CA", ca=True, issuer=root, not_before=NOW - 800 * DAY, not_after=intermediate_not_after, serial=2)
-    leaf = make_cert(cn, issuer=inter, not_after=leaf_not_after, sans=sans, serial=3)
+    leaf = make_cert(cn, issuer=inter, not_before=leaf_not_before, not_after=leaf_not_after, sans=sans, serial=3)
     return Chain(root, inter, leaf)
 
 

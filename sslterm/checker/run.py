@@ -50,6 +50,7 @@ class CheckOptions:
     resend: timedelta = timedelta(hours=24)  # remind of an unresolved CRITICAL finding this often
     domain: str | None = None  # a single-target check of this domain (no renewal, deploy or notification)
     endpoint: str | None = None  # a single-target check of this HOST:PORT
+    sni: str | None = None  # the name to send to an endpoint checked ad hoc
 
     @property
     def single(self) -> bool:
@@ -146,7 +147,8 @@ async def _check_target(store: Store, now: datetime, options: CheckOptions) -> C
         host, port = parse_address(options.endpoint or "")
         endpoints = [e for e in checks.endpoints() if e.host == host and e.port == port]
         if not endpoints:  # not registered: probe it as it is, remember nothing
-            endpoints = [EndpointRecord(id=0, domain=host, host=host, port=port, sni=None, certificate_id=None, expected_sha256=None)]
+            sni = normalize_domain(options.sni, field="SNI name", allow_wildcard=False) if options.sni else None
+            endpoints = [EndpointRecord(id=0, domain=sni or host, host=host, port=port, sni=sni, certificate_id=None, expected_sha256=None)]
         what, held = f"{host}:{port}", []
     if options.probe and endpoints:
         await _probe(checks, endpoints, now, report, options, limits, single=True)

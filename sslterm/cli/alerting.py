@@ -128,6 +128,6 @@ def cmd_problems_ack(ctx: Context, args: argparse.Namespace) -> int:
             until = datetime.fromisoformat(args.until).replace(tzinfo=UTC)
         except ValueError:
             raise InputError(f"--until {args.until!r} is not a date: write YYYY-MM-DD") from None
-    state = AlertStore(ctx.store).acknowledge(args.key, ctx.clock.now(), until, ctx.user)
+    state = AlertStore(ctx.store).acknowledge(args.key, ctx.clock.now(), until)
     print(f"acknowledged {safe(state.kind)} on {safe(state.domain)}" + (f" until {until:%Y-%m-%d}" if until else " until it changes"))
     return 0

@@ -29,7 +29,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     bundle = tuple(load_ca_bundle(args.ca_bundle)) if args.ca_bundle else ()
     options = CheckOptions(renew=args.renew, probe=args.probe, deploy=args.deploy, warn_days=args.warn_days, crit_days=args.crit_days,
                            concurrency=args.concurrency, timeout=args.timeout, ca_bundle=bundle, notify=args.notify,
-                           domain=args.domain, endpoint=args.endpoint, resend=timedelta(hours=args.resend_hours))
+                           domain=args.domain, endpoint=args.endpoint, sni=args.sni, resend=timedelta(hours=args.resend_hours))
     if not args.watch or options.single:
         report = asyncio.run(check_pass(ctx.store, ctx.clock.now(), options))
         _print_report(report, args.format)

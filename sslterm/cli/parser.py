@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     one = p.add_mutually_exclusive_group()
     one.add_argument("--domain", metavar="DOMAIN", help="check one domain only, Nagios plugin style (nothing renewed, deployed or sent)")
     one.add_argument("--endpoint", metavar="HOST[:PORT]", help="check one endpoint only, Nagios plugin style")
+    p.add_argument("--sni", metavar="NAME", help="with --endpoint, for one not registered: the server name to send and verify")
     p.add_argument("--notify", action=argparse.BooleanOptionalAction, default=True, help="send notifications to the channels (default: on)")
     p.add_argument("--resend-hours", type=float, default=24, metavar="H", help="remind of an unresolved CRITICAL finding every H hours (default 24)")
     p.add_argument("--format", choices=("text", "json"), default="text")

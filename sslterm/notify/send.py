@@ -55,7 +55,7 @@ def send(url: str, title: str, body: str) -> Answer:
     plugin = _plugin(url)
     with apprise.LogCapture(level=logging.INFO, fmt="%(message)s") as log:
         try:
-            ok = bool(plugin.notify(body=body, title=title))
+            ok = bool(plugin.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
         except Exception as exc:  # noqa: BLE001 - a plugin's crash is a failed send, told in words
             ok, extra = False, f"{type(exc).__name__}: {' '.join(str(exc).split())}"
         else:

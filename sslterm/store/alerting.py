@@ -87,15 +87,15 @@ class AlertStore:
             for state in states:
                 Finding.replace(**asdict(state)).execute()
 
-    def acknowledge(self, key: str, now: datetime, until: datetime | None, user: str) -> FindingState:
-        """Stop re-notifying a finding until ``until`` (or until its level changes); recorded in history."""
+    def acknowledge(self, key: str, now: datetime, until: datetime | None) -> FindingState:
+        """Stop re-notifying a finding until ``until`` (or until its level changes); recorded in history with the OS user."""
         if until is not None and until <= now:
             raise InputError("the acknowledgement must end in the future")
         with self.store.db.atomic():
             row = Finding.get_or_none(Finding.key == key)
             if row is None:
                 raise NotFoundError("that finding is no longer open: it has cleared since the last pass")
-            row.ack_level, row.ack_until, row.ack_by = row.level, until, user
+            row.ack_level, row.ack_until, row.ack_by = row.level, until, self.store.user
             row.save()
             cert = Certificate.get_or_none(Certificate.id == row.certificate_id) if row.certificate_id else None
             self.store._event("acknowledged", cert, now, domain=row.domain,

@@ -20,21 +20,6 @@ from tests.factories import DAY, NOW, make_cert, make_chain
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def run(db_path, capsys, monkeypatch):
-    monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
-    if not db_path.exists():
-        assert main(["--db", str(db_path), "init"]) == 0  # every command but import, new and demo needs a database
-    capsys.readouterr()
-
-    def _run(*args: str):
-        code = main(["--db", str(db_path), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
-
-
 def put(store, cn, days):
     issued = make_cert(cn, not_before=NOW - 300 * DAY, not_after=NOW + days * DAY)
     store.add_certificate(issued.cert, [], issued.key, type="existing", owner="ops", now=NOW)
