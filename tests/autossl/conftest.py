@@ -71,9 +71,18 @@ class Pebble:
 
 @pytest.fixture(scope="session")
 def pebble(tmp_path_factory):
+    yield from _pebble(tmp_path_factory.mktemp("pebble"))
+
+
+@pytest.fixture(scope="session")
+def short_pebble(tmp_path_factory):
+    """A second pebble issuing 6-day certificates, like Let's Encrypt's short-lived profile."""
+    yield from _pebble(tmp_path_factory.mktemp("pebble-short"), validity=6 * 86400)
+
+
+def _pebble(work: Path, validity: int | None = None):  # type: ignore[no-untyped-def]
     if not (os.path.exists(PEBBLE) and os.path.exists(CHALLTESTSRV)):
         pytest.skip("pebble is not installed (.ci/run installs it with apt-get)")
-    work = tmp_path_factory.mktemp("pebble")
     bundle = write_https_identity(work)
     api, mgmt, dns, http_port, tls_port, dns_mgmt = (free_port() for _ in range(6))
     config = {"pebble": {
@@ -81,6 +90,8 @@ def pebble(tmp_path_factory):
         "certificate": str(work / "cert.pem"), "privateKey": str(work / "key.pem"),
         "httpPort": http_port, "tlsPort": tls_port, "ocspResponderURL": "", "externalAccountBindingRequired": False,
     }}
+    if validity is not None:
+        config["pebble"]["certificateValidityPeriod"] = validity
     (work / "pebble.json").write_text(json.dumps(config))
     dns_server = subprocess.Popen(
         [CHALLTESTSRV, "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "", "-dns01", f"127.0.0.1:{dns}",

@@ -124,3 +124,17 @@ def test_cli_new_acme(pebble, db_path, capsys):
     code = main(["--db", str(db_path), "new", "acme", "--domain", "cli.acme.example", "--email", "ops@example.com"])
     _, err = capsys.readouterr()
     assert code == 1 and "--webroot DIR or --standalone PORT" in err
+
+
+def test_a_six_day_certificate_is_quiet_when_issued_and_renews_at_a_third_of_its_life(short_pebble, store):
+    record = obtain_certificate(store, settings(short_pebble), "short.acme.example", [], owner="ops", now=now())
+    lifetime = record.not_after - record.not_before
+    assert timedelta(days=5) < lifetime <= timedelta(days=6, minutes=1)
+    issued = asyncio.run(check_pass(store, record.not_before + timedelta(minutes=5), NO_PROBE))
+    assert [p for p in issued.problems if p.certificate_id == record.id] == [] and issued.renewals == []
+    assert issued.exit_code == 0
+    before = asyncio.run(check_pass(store, record.not_after - lifetime / 3 - timedelta(minutes=5), NO_PROBE))
+    assert before.renewals == [] and before.problems == []
+    report = asyncio.run(check_pass(store, record.not_after - lifetime / 3 + timedelta(minutes=5), NO_PROBE))
+    assert [r.old_id for r in report.renewals] == [record.id]
+    assert [p for p in report.problems if p.certificate_id == record.id] == []  # renewed in time: nothing about it
