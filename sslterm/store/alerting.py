@@ -79,6 +79,10 @@ class AlertStore:
     def findings(self) -> dict[str, FindingState]:
         return {row.key: _state(row) for row in Finding.select()}
 
+    def open_counts(self) -> dict[str, int]:
+        """Open findings per severity: {"CRITICAL": n, "WARNING": m}."""
+        return dict(Finding.select(Finding.severity, fn.COUNT(Finding.id)).group_by(Finding.severity).tuples())
+
     def save_findings(self, states: list[FindingState], gone: list[str]) -> None:
         """Write this pass's open findings and drop those that cleared, in one transaction."""
         with self.store.db.atomic():

@@ -69,9 +69,13 @@ class SslTermApp(App[None]):
         run_job(self, "checker", lambda: asyncio.run(check_pass(store, now, CheckOptions())), self._checks_completed)
 
     def _checks_completed(self, report: CheckReport) -> None:
+        from sslterm.tui.screens.problems import ProblemsScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, CertificateListScreen):
                 screen.checks_completed(report)
+            elif isinstance(screen, ProblemsScreen):
+                screen.load()
         noteworthy = {(p.kind, p.domain, p.endpoint) for p in report.problems if p.kind in NOTEWORTHY}
         new, self.noteworthy = noteworthy - (self.noteworthy or set()), noteworthy
         if report.renewals:

@@ -59,6 +59,14 @@ async def _deploy_selected(pilot: Pilot[Any]) -> None:
     await deploy(store, target, now)
 
 
+async def _checked(pilot: Pilot[Any]) -> None:
+    """A checker pass over the demo store (no renewals: new keys would change every capture)."""
+    from sslterm.checker.run import CheckOptions, check_pass
+
+    app = pilot.app
+    await check_pass(app.services.store, app.services.now(), CheckOptions(renew=False, probe=False, deploy=False))  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
 class Scene:
     """A named state of the app, reached by key presses (and small helpers) from the list."""
@@ -81,6 +89,7 @@ SCENES = [
     Scene("detail-pem", "Certificate information with its PEM", ("down", "enter", "p", "end")),
     Scene("history", "Per-domain history", ("down", "down", "down", "down", "down", "down", "down", "h")),
     Scene("change", "Change certificate: web-domains and replacement", ("down", "down", "down", "down", "down", "down", "down", "c")),
+    Scene("problems", "Problems: every open finding, most severe first (Enter opens, a acknowledges)", (_checked, "p")),
     Scene("delete-confirm", "Delete asks first", ("d",)),
     Scene("download", "Download: directory, format, private key only on request", ("x", _set_directory)),
     Scene("help", "Every key", ("question_mark",)),

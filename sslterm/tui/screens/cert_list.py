@@ -105,6 +105,7 @@ class CertificateListScreen(SslTermScreen):
         Binding("P", "purge", "Delete and destroy the key", show=False),
         Binding("x", "download", "Download"),
         Binding("i", "attach", "Attach issued", show=False),
+        Binding("p", "problems", "Problems"),
         Binding("r", "refresh", "Refresh"),
         Binding("s", "sort", "Sort"),
         Binding("S", "reverse", "Reverse sort", show=False),
@@ -136,6 +137,7 @@ class CertificateListScreen(SslTermScreen):
         self._waiting: CertificateTable.PageRequested | None = None  # a page the read under way will hold
         self._loads = 0  # counts reloads: rows read ahead before the latest one are stale
         self.last_check: str = ""
+        self.problems: dict[str, int] = {}  # open findings per severity
         self._shown_once = False  # the first resume is the first showing, already loaded by on_mount
         self._under_dialog = False  # what covered the list last was a dialog (its callback reloads)
 
@@ -176,6 +178,18 @@ class CertificateListScreen(SslTermScreen):
         size = self.table.page_size if self.table.size.height else max(1, self.app.size.height)
         offset = max(0, cursor - size + 1) if cursor >= size else 0
         self._fetch(query, offset, size, cursor, recount)
+        self._count_problems()
+
+    def _count_problems(self) -> None:
+        """The open findings for the status line (a pass from cron counts too)."""
+        from sslterm.store.alerting import AlertStore
+
+        store = self.services.store
+        self.job("problem-count", lambda: AlertStore(store).open_counts(), self._problems_counted)
+
+    def _problems_counted(self, counts: dict[str, int]) -> None:
+        self.problems = counts
+        self._update_status()
 
     def _known_counts(self, query: ListQuery) -> Counts | None:
         counts = self.counts
@@ -293,6 +307,10 @@ class CertificateListScreen(SslTermScreen):
         if q.search:
             text.append(" · search: ")
             text.append(q.search, style="bold")
+        open_problems = sum(self.problems.values())
+        if open_problems:
+            critical = self.problems.get("CRITICAL", 0)
+            text.append(f" · {open_problems} problem{'s' if open_problems != 1 else ''} (p)", style="bold red" if critical else "bold #ffaf00")
         if self.last_check:
             text.append(f" · {self.last_check}", style="dim")
         self.status_line.update(text)
@@ -407,6 +425,11 @@ class CertificateListScreen(SslTermScreen):
         from sslterm.tui.screens.detail import DetailScreen
 
         self.app.push_screen(DetailScreen(self.services, cert_id))
+
+    def action_problems(self) -> None:
+        from sslterm.tui.screens.problems import ProblemsScreen
+
+        self.app.push_screen(ProblemsScreen(self.services))
 
     def action_history(self) -> None:
         from sslterm.tui.screens.history import HistoryScreen
