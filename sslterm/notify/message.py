@@ -9,6 +9,7 @@ from sslterm.core.findings import CRITICAL, RANK, SEVERITIES, WARNING
 from sslterm.core.display import printable as safe_text
 from sslterm.notify.policy import NEW, REMINDER, RESOLVED, RISEN, Notice
 
+MAX_LINES = 200
 CHANGE_WORDS = {NEW: "new", RISEN: "now worse", REMINDER: "still open", RESOLVED: "resolved"}
 
 
@@ -37,6 +38,8 @@ def compose(notices: list[Notice]) -> tuple[str, str]:
         parts.append(f"{len(resolved)} resolved")
     title = "sslterm: " + ", ".join(parts)
     lines = [_line(n) for n in open_ones] + [_line(n) for n in resolved]
+    if len(lines) > MAX_LINES:  # a fleet's first pass: the most urgent, and how many more
+        lines = lines[:MAX_LINES] + [f"… and {len(lines) - MAX_LINES} more: see 'sslterm problems'"]
     return title, "\n".join(lines)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -22,9 +22,9 @@ class Notice:
 
 @dataclass(frozen=True)
 class Decision:
-    """The open findings to keep, the keys that cleared, and what to tell."""
+    """The open findings that changed (to write), the keys that cleared, and what to tell."""
 
-    open: list[FindingState]
+    changed: list[FindingState]
     cleared: list[str]
     notices: list[Notice]
 
@@ -43,16 +43,18 @@ def decide(previous: dict[str, FindingState], problems: list[Problem], now: date
         resend: how often an unresolved, unacknowledged CRITICAL finding is told again.
     """
     current = _one_per_key(problems)
-    open_states: list[FindingState] = []
+    changed: list[FindingState] = []
     notices: list[Notice] = []
     for key, problem in current.items():
-        state, change = _advance(previous.get(key), problem, now, owners, resend)
-        open_states.append(state)
+        before = previous.get(key)
+        state, change = _advance(before, problem, now, owners, resend)
+        if state != before:
+            changed.append(state)  # a fleet's unchanged findings are not rewritten on every pass
         if change is not None:
             notices.append(Notice(change, state))
     cleared = [key for key, state in previous.items() if key not in current and evaluated(state)]
     notices += [Notice(RESOLVED, previous[key]) for key in cleared if previous[key].notified_level is not None]
-    return Decision(open_states, cleared, notices)
+    return Decision(changed, cleared, notices)
 
 
 def _one_per_key(problems: list[Problem]) -> dict[str, Problem]:
@@ -67,19 +69,27 @@ def _one_per_key(problems: list[Problem]) -> dict[str, Problem]:
 
 def _advance(before: FindingState | None, problem: Problem, now: datetime, owners: dict[int, str],
              resend: timedelta) -> tuple[FindingState, str | None]:
+    """The finding after this pass, and what to tell about it (None: nothing)."""
     owner = owners.get(problem.certificate_id) if problem.certificate_id is not None else None
-    fields = dict(kind=problem.kind, severity=problem.severity, level=problem.level, domain=problem.domain, message=problem.message,
-                  endpoint=problem.endpoint, certificate_id=problem.certificate_id, owner=owner, code=problem.code,
-                  not_after=problem.not_after, last_seen=now)
     if before is None:
-        return FindingState(key=problem.key, first_seen=now, notified_level=problem.level, notified_at=now, **fields), NEW
-    state = replace(before, **fields)
+        return _state(problem, owner, now, now, problem.level, now, None), NEW
     told = before.notified_level or before.level
+    ack = (before.ack_until, before.ack_level, before.ack_by)
     if _rose(told, before.severity, problem):
-        return replace(state, notified_level=problem.level, notified_at=now, ack_level=None, ack_until=None, ack_by=None), RISEN
-    if problem.severity == CRITICAL and not state.acknowledged(now) and (before.notified_at is None or now - before.notified_at >= resend):
-        return replace(state, notified_level=problem.level, notified_at=now), REMINDER
-    return replace(state, notified_level=problem.level if level_rank(problem.level) < level_rank(told) else told), None
+        return _state(problem, owner, before.first_seen, now, problem.level, now, (None, None, None)), RISEN
+    acknowledged = before.ack_level == problem.level and (before.ack_until is None or now < before.ack_until)
+    if problem.severity == CRITICAL and not acknowledged and (before.notified_at is None or now - before.notified_at >= resend):
+        return _state(problem, owner, before.first_seen, now, problem.level, now, ack), REMINDER
+    level = problem.level if level_rank(problem.level) < level_rank(told) else told
+    return _state(problem, owner, before.first_seen, before.last_seen, level, before.notified_at, ack), None
+
+
+def _state(problem: Problem, owner: str | None, first_seen: datetime, last_seen: datetime, notified_level: str,
+           notified_at: datetime | None, ack: tuple[datetime | None, str | None, str | None] | None) -> FindingState:
+    until, level, by = ack or (None, None, None)
+    return FindingState(problem.key, problem.kind, problem.severity, problem.level, problem.domain, problem.message, first_seen,
+                        last_seen, problem.endpoint, problem.certificate_id, owner, problem.code, problem.not_after,
+                        notified_level, notified_at, until, level, by)
 
 
 def _rose(told: str, severity_before: str, problem: Problem) -> bool:

@@ -37,7 +37,7 @@ async def notify_pass(store: Store, problems: list[Problem], now: datetime, prob
         ids = {p.certificate_id for p in problems if p.certificate_id} | {s.certificate_id for s in previous.values() if s.certificate_id}
         decision = decide(previous, problems + extra, now, alerts.owners_of(ids),
                           evaluated=lambda state: _evaluated(state, probed), resend=resend)
-        alerts.save_findings(decision.open, decision.cleared)
+        alerts.save_findings(decision.changed, decision.cleared)
         for channel in channels:
             heard = [n for n in decision.notices if Route(channel.owner, channel.min_severity).hears(n)]
             if heard:
