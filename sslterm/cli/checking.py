@@ -51,14 +51,18 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
         return
     print(safe(report.summary()))
     if report.target is not None:  # Nagios: one line, then the other findings as long output
-        for problem in report.problems[1:] if len(report.problems) > 1 else []:
+        from sslterm.core.findings import by_urgency
+
+        for problem in by_urgency(report.problems)[1:]:
             print(f"{problem.severity:<8}  {problem.kind:<14}  {safe(problem.domain)}: {safe(problem.message)}")
         return
     for renewal in report.renewals:
         print(f"renewed   {safe(renewal.domain)}: certificate {renewal.old_id} -> {renewal.new_id}, expires {renewal.not_after:%Y-%m-%d}")
     for done in report.deployments:
         print(f"deploy    {safe(done.domain)}: target {done.target_id} {done.result}: {safe(done.message)}")
-    for problem in report.problems:
+    from sslterm.core.findings import by_urgency
+
+    for problem in by_urgency(report.problems):  # most urgent first, as the Problems screen
         where = f" {problem.endpoint}" if problem.endpoint else ""
         print(f"{problem.severity:<8}  {problem.kind:<14}  {safe(problem.domain)}{safe(where)}: {safe(problem.message)}")
 
