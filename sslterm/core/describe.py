@@ -64,15 +64,7 @@ def sections(d: Description, now: datetime, names_limit: int | None = None) -> l
     (10,000 SANs took seconds to lay out) and says how many more there are.
     """
     r = d.record
-    out: list[Section] = [(
-        "Certificate",
-        [
-            ("ID", str(r.id)), ("Name", r.name), ("SSL domain", r.domain), ("Owner", r.owner),
-            ("Type", r.type_label), ("Status", r.status(now).label + (" (archived)" if r.archived else "")),
-            ("Expire Day", _days(r, now)), ("Create At", iso(r.created_at) or ""), ("Update At", iso(r.updated_at) or ""),
-            ("Version", _version(r)), ("Web-domains", ", ".join(r.web_domains) or "none"),
-        ],
-    )]
+    out: list[Section] = [_certificate_section(r, now)]
     info = d.info
     if info is None:
         out.append(("Request", [("Subject", r.subject), ("Names", ", ".join(r.sans)), ("Key", r.key_description), ("Status", "waiting for the issued certificate")]))
@@ -84,9 +76,7 @@ def sections(d: Description, now: datetime, names_limit: int | None = None) -> l
     sans = info.sans
     names = [(f"DNS", f"{u}  ({a})" if u != a else a) for a, u in zip(sans.dns, sans.dns_unicode)]
     names += [("IP", ip) for ip in sans.ips] + [("Email", e) for e in sans.emails] + [("URI", u) for u in sans.uris]
-    if names_limit is not None and len(names) > names_limit:
-        names = [*names[:names_limit], ("…", f"{len(names) - names_limit:,} more names ({len(names):,} in all): n shows them all")]
-    out.append(("Names", names or [("Names", "none")]))
+    out.append(("Names", _limited(names, names_limit) or [("Names", "none")]))
     out.append(("Issuer", [("Issuer", info.issuer_text), ("Self-signed", "yes" if info.self_signed else "no"), ("CA", "yes" if info.is_ca else "no")]))
     out.append(("Validity", [("Not before", iso(info.not_before) or ""), ("Not after", iso(info.not_after) or ""), ("Days left", _days(r, now))]))
     out.append(("Key and signature", [
@@ -103,6 +93,28 @@ def sections(d: Description, now: datetime, names_limit: int | None = None) -> l
     if info.unreadable:
         out.append(("Unreadable fields", [("Fields", ", ".join(info.unreadable))]))
     return out
+
+
+def record_sections(r: CertificateRecord, now: datetime, names_limit: int | None = None) -> list[Section]:
+    """What the stored row alone says, shown at once while the certificate itself is inspected."""
+    names = _limited([("Name", n) for n in r.sans], names_limit)
+    return [_certificate_section(r, now), ("Names", names or [("Names", "none")]), ("Inspecting", [("", "reading the certificate…")])]
+
+
+def _certificate_section(r: CertificateRecord, now: datetime) -> Section:
+    return ("Certificate", [
+        ("ID", str(r.id)), ("Name", r.name), ("SSL domain", r.domain), ("Owner", r.owner),
+        ("Type", r.type_label), ("Status", r.status(now).label + (" (archived)" if r.archived else "")),
+        ("Expire Day", _days(r, now)), ("Create At", iso(r.created_at) or ""), ("Update At", iso(r.updated_at) or ""),
+        ("Version", _version(r)), ("Web-domains", ", ".join(r.web_domains) or "none"),
+    ])
+
+
+def _limited(names: list[tuple[str, str]], limit: int | None) -> list[tuple[str, str]]:
+    """The first ``limit`` names and a line that counts the rest (10,000 SANs took seconds to lay out)."""
+    if limit is not None and len(names) > limit:
+        return [*names[:limit], ("…", f"{len(names) - limit:,} more names ({len(names):,} in all): n shows them all")]
+    return names
 
 
 def colon_hex(hexstr: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -13,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from sslterm.core.deploy import DeployTargetRecord, describe_target
-from sslterm.core.describe import Section, describe, sections
+from sslterm.core.describe import Section, describe, record_sections, sections
 from sslterm.core.records import CertificateRecord, HistoryEvent, iso
 from sslterm.store.deploy_targets import DeployStore
 from sslterm.tui.screens.base import SslTermScreen
@@ -83,14 +84,19 @@ class DetailScreen(SslTermScreen):
 
         def work() -> DetailData:
             record = store.get(cert_id)
+            targets = DeployStore(store).targets(record.lineage_id) if record.lineage_id else []
+            events = store.events_for(cert_id, 8)
+            if self.data is None:  # the first showing: what the row says now, the inspection once it is painted
+                quick, painted = DetailData(record, record_sections(record, now, limit), events, "", targets), threading.Event()
+                self.app.call_from_thread(lambda: (self._show(quick), self.call_after_refresh(painted.set)))
+                painted.wait(0.5)  # inspecting 10,000 names beside the paint (one GIL) doubled its time
             material = store.material(cert_id)
             description = describe(record, material.certificate, material.chain, now)
             if material.certificate is not None:
                 pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [material.certificate, *material.chain])
             else:
                 pem = material.request.public_bytes(serialization.Encoding.PEM).decode() if material.request else ""
-            targets = DeployStore(store).targets(record.lineage_id) if record.lineage_id else []
-            return DetailData(record, sections(description, now, limit), store.events_for(cert_id, 8), pem, targets)
+            return DetailData(record, sections(description, now, limit), events, pem, targets)
 
         self.job("detail", work, self._show)
 
