@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -75,19 +76,34 @@ def test_a_certificate_with_an_unknown_key_is_still_tracked_and_a_damaged_one_is
     assert again.returncode == 1 and sum(line.startswith("already present") for line in again.stdout.splitlines()) == count + 1
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_files_and_directories_get_a_line(tmp_path, capsys):
+def without_file_override(argv: list[str]) -> list[str]:
+    """Root reads any file whatever its mode: run it without CAP_DAC_OVERRIDE/READ_SEARCH, as a user would be."""
+    if os.geteuid() != 0:
+        return argv
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux): cannot drop the file-permission override")
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *argv]
+
+
+def test_unreadable_files_and_directories_get_a_line(tmp_path):
     tree = tmp_path / "tree"
     (tree / "closed").mkdir(parents=True)
     (tree / "secret.pem").write_bytes(make_cert("s.example").pem)
+    (tree / "open.pem").write_bytes(make_cert("o.example").pem)
     (tree / "secret.pem").chmod(0)
     (tree / "closed").chmod(0)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     try:
-        code = main(["--db", str(tmp_path / "s.db"), "import", str(tree)])
+        result = subprocess.run(without_file_override([sys.executable, "-m", "sslterm", "--db", str(tmp_path / "s.db"), "import", str(tree)]),
+                                capture_output=True, text=True, timeout=60, env=env)
     finally:
         (tree / "closed").chmod(0o700)
-    out = capsys.readouterr().out
-    assert code == 1 and "closed: cannot read this directory: Permission denied" in out and "secret.pem" in out
+    out = result.stdout
+    assert result.returncode == 1, result.stderr
+    assert "closed: cannot read this directory: Permission denied" in out
+    assert sum("secret.pem" in line for line in out.splitlines()) == 1 and "Permission denied" in out
+    assert any(line.startswith("imported  o.example") for line in out.splitlines())
 
 
 def test_an_export_killed_anywhere_leaves_no_key_or_temporary_file_once_run_again(tmp_path):
