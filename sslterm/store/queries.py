@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from peewee import JOIN, SQL, Case, Column, Expression, NodeList, fn
 
 from sslterm.core.names import to_ascii_query
+from sslterm.core.search import SearchSpec, covering_wildcard, parse_search
 from sslterm.core.status import Bucket
-from sslterm.store.models import Certificate, Owner
+from sslterm.store.models import Certificate, CertificateName, Owner
 
 SORTS = ("urgency", "domain", "name", "created_at", "updated_at", "not_after", "type", "owner", "status")
 EXPIRY_ORDER = Column(Certificate, "expiry_order")  # generated column: COALESCE(not_after, year 9999)
@@ -43,6 +44,10 @@ class ListQuery:
     def filtered(self) -> bool:
         return bool(self.search.strip() or self.owner)
 
+    @property
+    def spec(self) -> SearchSpec:
+        return parse_search(self.search)
+
 
 def bucket_condition(bucket: Bucket, now: datetime) -> Expression | None:
     """SQL for :func:`sslterm.core.status.in_bucket` on the certificate table.
@@ -64,8 +69,8 @@ def bucket_condition(bucket: Bucket, now: datetime) -> Expression | None:
 
 
 def search_terms(text: str) -> list[tuple[str, str]]:
-    """Each whitespace-separated term as (lower-case, punycode lower-case)."""
-    return [(term, to_ascii_query(term).lower()) for term in text.lower().split()]
+    """Each name fragment (qualifiers left out) as (lower-case, punycode lower-case)."""
+    return [(term, to_ascii_query(term).lower()) for term in parse_search(text).terms]
 
 
 def _fts_phrase(term: str) -> str:
@@ -92,13 +97,22 @@ def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
     list's own order finds a screenful sooner.
     """
     match = _index_match(term, ascii_term)
+    wildcard = covering_wildcard(ascii_term)
     if match is not None:
-        return Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match])), True
+        condition = Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match]))
+        return _or_covered(condition, wildcard), True
     forms = list(dict.fromkeys((term, ascii_term)))
     condition = fn.instr(Certificate.search, forms[0]) > 0
     for form in forms[1:]:
         condition |= fn.instr(Certificate.search, form) > 0
-    return condition, False
+    return _or_covered(condition, wildcard), False
+
+
+def _or_covered(condition: Expression, wildcard: str | None) -> Expression:
+    """A host name also finds the certificates whose wildcard covers it (one lookup in the names index)."""
+    if wildcard is None:
+        return condition
+    return condition | Certificate.id.in_(CertificateName.select(CertificateName.certificate).where(CertificateName.name == wildcard))
 
 
 def base_query(query: ListQuery, now: datetime, include_bucket: bool = True):  # type: ignore[no-untyped-def]
@@ -130,8 +144,14 @@ def _filtered(query: ListQuery, now: datetime, include_bucket: bool):  # type: i
         select = Certificate.select(Certificate, Owner).join(Owner, JOIN.INNER, on=(Certificate.owner == Owner.id)).where(live)
     for condition, _ in terms:
         select = select.where(condition)
-    if query.owner:
-        select = select.where(Owner.name == query.owner)
+    spec = parse_search(query.search)
+    owner = query.owner or spec.owner
+    if owner:
+        select = select.where(Owner.name == owner)
+    if spec.type or spec.unknown_type:
+        select = select.where(Certificate.type == (spec.type or "(no such type)"))
+    for fragment in spec.issuer:
+        select = select.where(fn.instr(fn.lower(Certificate.issuer), fragment) > 0)
     if include_bucket:
         condition = bucket_condition(query.bucket, now)
         if condition is not None:

@@ -80,6 +80,10 @@ class Store(KeyOperations):
         """Open (migrating as needed, and creating unless ``create`` is false) the store at ``path``."""
         return cls(open_database(path, create), path, user, passphrase)
 
+    def data_version(self) -> int:
+        """SQLite's count of commits by other connections (another process, a worker): cheap to poll."""
+        return int(self.db.execute_sql("PRAGMA data_version").fetchone()[0])
+
     def close(self) -> None:
         self.db.close()
 

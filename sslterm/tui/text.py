@@ -12,6 +12,7 @@ from sslterm.core.status import Status
 
 STATUS_STYLE = {Status.EXPIRED: "bold red", Status.VALID: "green", Status.NOT_YET_VALID: "yellow", Status.PENDING: "cyan"}
 URGENCY_STYLE = {"critical": "bold red", "warning": "bold #ffaf00", "ok": ""}
+EXPIRE_DAY_STYLE = {"critical": "bold red", "warning": "bold green", "ok": ""}  # seed 004: the 30-day bucket's Expire Day is green
 
 
 def plain(value: object, style: str = "") -> Text:
@@ -33,11 +34,11 @@ def status_text(record: CertificateRecord, now: datetime) -> Text:
 
 
 def expire_day_text(record: CertificateRecord, now: datetime) -> Text:
-    """'N/A' in red when expired; the day count in red within 7 days, amber within 30."""
+    """Seed 004's colours: 'N/A' in red when expired; the day count in red within 7 days, green within 30."""
     status = record.status(now)
     if status is Status.EXPIRED:
         return plain("N/A", "bold red")
     days = record.days_left(now)
     if days is None:
         return plain("—")
-    return plain(f"{days}d", URGENCY_STYLE[record.urgency(now)])
+    return plain(f"{days}d", EXPIRE_DAY_STYLE[record.urgency(now)])

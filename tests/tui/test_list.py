@@ -35,7 +35,7 @@ async def test_most_urgent_first_with_counts_and_colours(app, inventory):
         assert cell(app, 0, "expire_day").plain == "N/A" and "red" in str(cell(app, 0, "expire_day").spans[0].style)
         assert cell(app, 0, "status").plain == "Expired"
         assert cell(app, 1, "expire_day").plain == "3d" and "red" in str(cell(app, 1, "expire_day").spans[0].style)
-        assert cell(app, 2, "expire_day").plain == "20d" and "#ffaf00" in str(cell(app, 2, "expire_day").spans[0].style)
+        assert cell(app, 2, "expire_day").plain == "20d" and "green" in str(cell(app, 2, "expire_day").spans[0].style)  # seed 004: 30 days green
         assert cell(app, 3, "expire_day").spans == [] and cell(app, 3, "status").plain == "Valid"
         assert cell(app, 4, "domain").plain == "bücher.example"
 
@@ -326,4 +326,45 @@ async def test_a_checker_problem_is_announced_once_not_at_every_pass(store):
             await settle(pilot, 0.2)
         announced = [n.message for n in app._notifications if "new problem" in n.message]
         assert announced == ["1 new problem(s): renewal-failed"]
-        assert "renewal-failed" in str(app.screen.query_one("#status-line").render())  # still shown after each pass
+        status = str(app.screen.query_one("#status-line").render())
+        assert "2 problems (p)" in status and "checked 12:00 UTC: CRITICAL" in status  # still shown after each pass
+        assert "(p)" in status and "…" not in status  # the pass's details give way whole, never cut
+
+
+async def test_the_list_fits_80_columns_keeps_the_domain_when_scrolled_and_cuts_long_names_in_the_middle(app, store):
+    add(store, "legacy-portal.internal.example.com", 20)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(CertificateTable)
+        assert table.shown_columns == ["domain", "expire_day", "status", "expired_date", "type"]
+        line = table.render_line(1).text
+        assert "legacy-port…example.com" in line
+        header = table.render_line(0).text
+        assert "Expired Date" in header and "Type" in header  # whole titles, never cut
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert table.shown_columns[0] == "domain" and "owner" in table.shown_columns and "expire_day" not in table.shown_columns
+        scrolled = table.render_line(1).text
+        assert scrolled.startswith(" legacy-port") and "…example.com" in scrolled  # the domain stays, cut in the middle
+        await pilot.press("w")
+        await pilot.pause()
+        assert "legacy-portal.internal.example.com" in table.render_line(1).text
+
+
+async def test_a_host_finds_the_wildcard_that_covers_it_and_qualifiers_filter(app, store):
+    add(store, "*.wild.example.com", 40, owner="carol")
+    add(store, "other.example.com", 40, owner="dave")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"shop.wild.example.com")
+        await settle(pilot, 0.4)
+        assert visible(app) == ["*.wild.example.com"]
+        assert cell(app, 0, "domain").plain.endswith(" ⊇") and "⊇ covered by a wildcard" in screen_text(app)
+        app.screen.query_one("#search").value = ""
+        await pilot.press(*"owner:dave")
+        await settle(pilot, 0.4)
+        assert visible(app) == ["other.example.com"]
+        app.screen.query_one("#search").value = ""
+        await pilot.press(*"type:upload example")
+        await settle(pilot, 0.4)
+        assert sorted(visible(app)) == ["*.wild.example.com", "other.example.com"]

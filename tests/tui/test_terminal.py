@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sslterm.cli import main as cli_main
-from tests.factories import NOW
+from tests.factories import DAY, NOW, make_cert
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -41,7 +41,27 @@ def test_search_open_detail_back_and_quit(tmp_path: Path, monkeypatch):
     tmux("new-session", "-d", "-s", "e2e", "-x", "80", "-y", "24", "-c", os.getcwd(), command)
     try:
         screen = wait_for("Expired 6")
-        assert "legacy-portal.example.c" in screen
+        assert "legacy-port…example.com" in screen  # cut in the middle, the TLD kept
+        lines = screen.splitlines()
+        assert any("SSL domain" in line and "Expired Date" in line and line.rstrip().endswith("Type") for line in lines)
+        assert any(line.startswith(" row 1 of 60 · ") for line in lines)  # the status line, whole
+        footer = next(line for line in reversed(lines) if line.strip())
+        assert "? Help" in footer and "q Quit" in footer and "palette" in footer  # no key cut in half
+        tmux("send-keys", "-t", "e2e", "Right", "Right")
+        screen = wait_for("Owner")
+        assert "legacy-portal.example.com" in screen  # the domain stays (wider now) while the columns scroll
+        tmux("send-keys", "-t", "e2e", "Left", "Left")
+        new = tmp_path / "new.pem"
+        new.write_bytes(make_cert("0-fresh.example", not_before=NOW - 89 * DAY, not_after=NOW + DAY).pem)
+        assert cli_main(["--db", str(db), "import", str(new)]) == 0  # another process's write
+        wait_for("0-fresh.example", timeout=8)  # shown with no key pressed
+        tmux("send-keys", "-t", "e2e", "/")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", "e2e", "-l", "img.cdn.example.net")
+        screen = wait_for("search: img.cdn.example.net")
+        assert "cdn.example.net ⊇" in screen and "⊇ covered by a wildcard" in screen, screen
+        tmux("send-keys", "-t", "e2e", "Escape")
+        wait_for("row 1 of 61")
         tmux("send-keys", "-t", "e2e", "/")
         time.sleep(0.3)  # a person's pause: "/" moves the focus before the next key lands
         tmux("send-keys", "-t", "e2e", "-l", "grafana")

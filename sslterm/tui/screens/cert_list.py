@@ -26,6 +26,7 @@ from sslterm.tui.widgets.key_footer import KeyFooter
 
 SORT_CYCLE = ["urgency", "domain", "name", "owner", "type", "created_at", "updated_at"]
 SEARCH_DEBOUNCE = 0.02  # short: an indexed search costs milliseconds, and typing feels live
+LIVE_POLL = 2.0  # seconds between looks at PRAGMA data_version
 READ_AHEAD_TTL_S = 10.0  # rows read ahead are shown for this long; after that paging reads afresh
 
 
@@ -108,6 +109,7 @@ class CertificateListScreen(SslTermScreen):
         Binding("p", "problems", "Problems"),
         Binding("r", "refresh", "Refresh"),
         Binding("s", "sort", "Sort"),
+        Binding("w", "wide", "Wide domains", show=False),
         Binding("S", "reverse", "Reverse sort", show=False),
         Binding("1", "bucket('all')", "All", show=False),
         Binding("2", "bucket('expired')", "Expired", show=False),
@@ -137,6 +139,9 @@ class CertificateListScreen(SslTermScreen):
         self._waiting: CertificateTable.PageRequested | None = None  # a page the read under way will hold
         self._loads = 0  # counts reloads: rows read ahead before the latest one are stale
         self.last_check: str = ""
+        self._data_version = 0
+        self._keep_id: int | None = None  # the certificate the cursor stays on across a live refresh
+        self.last_check_detail: str = ""  # what the last pass found, dropped first when the line is short
         self.problems: dict[str, int] = {}  # open findings per severity
         self._shown_once = False  # the first resume is the first showing, already loaded by on_mount
         self._under_dialog = False  # what covered the list last was a dialog (its callback reloads)
@@ -152,6 +157,19 @@ class CertificateListScreen(SslTermScreen):
 
     def on_mount(self) -> None:
         self.reload()  # now, not after the first layout: the rows arrive with the first frame
+        self._data_version = self.services.store.data_version()
+        self.set_interval(LIVE_POLL, self._poll_changes)
+
+    def _poll_changes(self) -> None:
+        """Another process (a cron check, an import) wrote: show it, the cursor on the same certificate."""
+        version = self.services.store.data_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
+        if self.app.screen is self and (selected := self.table.selected) is not None:
+            self._keep_id = selected.id
+        if self.app.screen is self:
+            self.reload(self.table.absolute_cursor)
 
     def on_screen_suspend(self) -> None:
         from textual.screen import ModalScreen
@@ -278,7 +296,11 @@ class CertificateListScreen(SslTermScreen):
         if page.query != self.query_state:
             return  # a newer query is on its way
         self.page = page
-        self.table.show_page(page.offset, page.rows, page.total, page.cursor, page.now)
+        self.table.covers = _host_term(page.query.search)
+        cursor, keep, self._keep_id = page.cursor, self._keep_id, None
+        if keep is not None:  # a live refresh: the cursor follows its certificate if it is still on the page
+            cursor = next((page.offset + i for i, r in enumerate(page.rows) if r.id == keep), cursor)
+        self.table.show_page(page.offset, page.rows, page.total, cursor, page.now)
         known = self._known_counts(page.query)
         if known is not None:
             self._show_counts(known)
@@ -302,18 +324,22 @@ class CertificateListScreen(SslTermScreen):
         total = f"{self.table.total:,}" if self._known_counts(q) is not None else "…"
         where = f"row {self.table.absolute_cursor + 1:,} of {total}" if self.table.total else "no certificate matches"
         label = next((c[1] for c in COLUMNS if c[3] == q.sort), "urgency") if q.sort != "urgency" else "urgency"
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f" {where} · sort: {label} {'↓' if q.descending else '↑'}")
+        parts: list[tuple[int, Text]] = [(0, Text(f" {where}"))]  # (priority: 0 kept first, Text) in display order
+        parts.append((5, Text(f" · sort: {label} {'↓' if q.descending else '↑'}")))
         if q.search:
-            text.append(" · search: ")
-            text.append(q.search, style="bold")
+            parts.append((3, Text.assemble(" · search: ", (q.search, "bold"))))
+        if self.table.covers and any(cells[0].plain.endswith(" ⊇") for cells in self.table.cells):
+            parts.append((1, Text(" · ⊇ covered by a wildcard")))
         open_problems = sum(self.problems.values())
         if open_problems:
             critical = self.problems.get("CRITICAL", 0)
-            text.append(f" · {open_problems} problem{'s' if open_problems != 1 else ''} (p)", style="bold red" if critical else "bold #ffaf00")
+            parts.append((1, Text(f" · {open_problems} problem{'s' if open_problems != 1 else ''} (p)",
+                                  style="bold red" if critical else "bold #ffaf00")))
         if self.last_check:
-            text.append(f" · {self.last_check}", style="dim")
-        self.status_line.update(text)
+            parts.append((3, Text(f" · {self.last_check}", style="dim")))
+        if self.last_check_detail:
+            parts.append((4, Text(f" {self.last_check_detail}", style="dim")))
+        self.status_line.update(fit_parts(parts, self.status_line.size.width or self.app.size.width))
 
     def checks_completed(self, report) -> None:  # type: ignore[no-untyped-def]
         """Show a finished checker pass in the status line and refresh the rows."""
@@ -321,7 +347,8 @@ class CertificateListScreen(SslTermScreen):
         parts = [f"{n} {k}" for k, n in counts.items() if n]
         if report.renewals:
             parts.append(f"{len(report.renewals)} renewed")
-        self.last_check = f"checked {report.at:%H:%M} UTC: {report.status}" + (f" ({', '.join(parts)})" if parts else "")
+        self.last_check = f"checked {report.at:%H:%M} UTC: {report.status}"
+        self.last_check_detail = f"({', '.join(parts)})" if parts else ""
         self.reload(self.table.absolute_cursor)
 
     def set_query(self, query: ListQuery) -> None:
@@ -426,6 +453,10 @@ class CertificateListScreen(SslTermScreen):
 
         self.app.push_screen(DetailScreen(self.services, cert_id))
 
+    def action_wide(self) -> None:
+        """Whole domain names (up to 64 cells) instead of names cut in the middle."""
+        self.table.toggle_wide()
+
     def action_problems(self) -> None:
         from sslterm.tui.screens.problems import ProblemsScreen
 
@@ -498,3 +529,30 @@ EMPTY_TEXT = Text.assemble(
     "  sslterm new self-signed --domain example.com\n",
     "  sslterm demo                            load demo data\n",
 )
+
+
+def _host_term(search: str) -> str | None:
+    """The first fragment of a search that is a whole host name (rows its wildcard covers are marked)."""
+    from sslterm.core.names import to_ascii_query
+    from sslterm.core.search import covering_wildcard, parse_search
+
+    for term in parse_search(search).terms:
+        host = to_ascii_query(term).lower()
+        if covering_wildcard(host):
+            return host
+    return None
+
+
+def fit_parts(parts: list[tuple[int, Text]], width: int) -> Text:
+    """The parts that fit ``width`` whole, by priority (0 first), shown in their order: never a cut count."""
+    kept: set[int] = set()
+    used = 0
+    for index, (_, part) in sorted(enumerate(parts), key=lambda item: item[1][0]):
+        if used + part.cell_len <= width:
+            kept.add(index)
+            used += part.cell_len
+    line = Text(no_wrap=True, overflow="ellipsis")
+    for index, (_, part) in enumerate(parts):
+        if index in kept:
+            line.append_text(part)
+    return line

@@ -42,12 +42,56 @@ COLUMNS = [
     ("updated_at", "Update At", 10, "updated_at"),
 ]
 GAP = 2  # spaces between columns
+# Which columns a narrow terminal keeps, most wanted first (the SSL domain is always there, frozen on the left).
+PRIORITY = ["domain", "expire_day", "status", "expired_date", "type", "owner", "name", "created_at", "updated_at"]
+DOMAIN_MIN, DOMAIN_MAX, DOMAIN_WIDE = 20, 40, 64
 
 
-def row_cells(record: CertificateRecord, now: datetime) -> list[Text]:
-    """The cells of one row, every one a literal ``Text``."""
+def layout(width: int, offset: int = 0, wide: bool = False, longest_domain: int = 0) -> list[tuple[int, int]]:
+    """The columns that fit ``width`` as (index into COLUMNS, cell width), in COLUMNS order.
+
+    The domain is always first. Unscrolled, the others are kept by PRIORITY while they
+    fit; scrolled right by ``offset``, the columns after the first ``offset`` follow the
+    domain in order. Space left over widens the domain (to DOMAIN_WIDE when ``wide``).
+    """
+    available = width - 1  # a leading space
+    domain = min(DOMAIN_MIN, max(8, available // 3))
+    if wide:  # the whole names first, the other columns in what is left
+        domain = max(domain, min(longest_domain, DOMAIN_WIDE, available - GAP))
+    used = domain + GAP
+    chosen: list[int] = []
+    candidates = [c[0] for c in COLUMNS[1 + offset:]] if offset else PRIORITY[1:]
+    for key in candidates:
+        index = next(i for i, c in enumerate(COLUMNS) if c[0] == key)
+        need = COLUMNS[index][2] + GAP
+        if used + need > available:
+            if offset:
+                break  # scrolled: columns stay contiguous
+            continue
+        chosen.append(index)
+        used += need
+    grow = 0 if wide else max(0, min(available - used, DOMAIN_MAX - domain))
+    return [(0, domain + grow)] + [(i, COLUMNS[i][2]) for i in sorted(chosen)]
+
+
+def middle_truncate(text: str, width: int) -> str:
+    """``legacy-p…example.com``: a long name cut in the middle, keeping its last two labels (the TLD never goes)."""
+    if cell_len(text) <= width:
+        return text
+    labels = text.split(".")
+    tail = ".".join(labels[-2:]) if len(labels) > 2 else ""
+    if tail and cell_len(tail) + 2 <= width:
+        return set_cell_size(text, width - cell_len(tail) - 1) + "…" + tail
+    return set_cell_size(text, width - 1) + "…"
+
+
+def row_cells(record: CertificateRecord, now: datetime, covers: str | None = None) -> list[Text]:
+    """The cells of one row, every one a literal ``Text``; a row found by its wildcard covering ``covers`` says so."""
+    domain = plain(to_unicode(record.domain))
+    if covers is not None and _covered_only(record, covers):
+        domain = Text.assemble(domain, (" ⊇", "bold"), no_wrap=True, overflow="ellipsis")
     return [
-        plain(to_unicode(record.domain)),
+        domain,
         expire_day_text(record, now),
         status_text(record, now),
         date(record.not_after),
@@ -59,9 +103,16 @@ def row_cells(record: CertificateRecord, now: datetime) -> list[Text]:
     ]
 
 
-def _cell_segments(cell: Text, width: int, console: Console) -> list[Segment]:
-    """``cell`` cut to ``width`` cells with an ellipsis, or padded to it, as segments."""
+def _covered_only(record: CertificateRecord, host: str) -> bool:
+    names = {n.lower() for n in record.sans}
+    return host not in names and "*." + host.split(".", 1)[-1] in names
+
+
+def _cell_segments(cell: Text, width: int, console: Console, middle: bool = False) -> list[Segment]:
+    """``cell`` cut to ``width`` cells with an ellipsis (in the middle for a domain), or padded to it, as segments."""
     text, spans = cell.plain, cell.spans
+    if middle and not spans and not cell.style:
+        text = middle_truncate(text, width)
     if len(spans) > 1 or (spans and (spans[0].start != 0 or spans[0].end < len(text))) or cell.style:
         part = cell.copy()  # partly styled: let rich cut it
         part.truncate(width, overflow="ellipsis", pad=True)
@@ -153,6 +204,9 @@ class CertificateTable(Widget, can_focus=True):
         self.cells: list[list[Text]] = []
         self.cursor_row = 0
         self.column_offset = 0
+        self.wide = False
+        self.covers: str | None = None  # a host searched for: rows found by a wildcard covering it are marked  # the domain as wide as its longest name on the page (up to DOMAIN_WIDE)
+        self._columns: list[tuple[int, int]] = layout(80)
         self._strips: dict[int, Strip] = {}
         self._styles: dict[tuple[str | None, bool], Style] = {}
 
@@ -184,9 +238,9 @@ class CertificateTable(Widget, can_focus=True):
         if self.size.height:
             page = page[: self.page_size]  # a page fetched before layout may be taller than the table
         self.total, self.window_start, self.page = total, offset, page
-        self.cells = [row_cells(record, now) for record in page]
+        self.cells = [row_cells(record, now, self.covers) for record in page]
         self.cursor_row = min(max(cursor - offset, 0), max(len(page) - 1, 0))
-        self._strips.clear()
+        self._relayout()
         self.refresh()
         self.post_message(self.CursorMoved(self))
 
@@ -232,7 +286,25 @@ class CertificateTable(Widget, can_focus=True):
         self.goto(self.total - 1)
 
     def action_scroll_columns(self, delta: int) -> None:
-        self.column_offset = min(max(self.column_offset + delta, 0), len(COLUMNS) - 1)
+        """Scroll the columns right of the domain (which stays); stop once the last column is in view."""
+        last = len(COLUMNS) - 1
+        if delta > 0 and self._columns[-1][0] == last:
+            return
+        self.column_offset = min(max(self.column_offset + delta, 0), len(COLUMNS) - 2)
+        self._relayout()
+
+    def toggle_wide(self) -> None:
+        self.wide = not self.wide
+        self._relayout()
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns on screen, in order."""
+        return [COLUMNS[i][0] for i, _ in self._columns]
+
+    def _relayout(self) -> None:
+        longest = max((cell_len(cells[0].plain) for cells in self.cells), default=0)
+        self._columns = layout(self.size.width or 80, self.column_offset, self.wide, longest)
         self._strips.clear()
         self.refresh()
 
@@ -245,7 +317,7 @@ class CertificateTable(Widget, can_focus=True):
     def on_resize(self) -> None:
         # The window follows the height: ask for a page that fills it exactly.
         size = self.page_size
-        self._strips.clear()
+        self._relayout()
         if len(self.page) != size and (self.total > len(self.page) or len(self.page) > size):
             start = min(self.window_start, max(0, self.total - size))
             self.post_message(self.PageRequested(self, start, size, self.absolute_cursor))
@@ -274,10 +346,10 @@ class CertificateTable(Widget, can_focus=True):
                 self._move_to(row)
 
     def _column_at(self, x: int) -> str | None:
-        position = 0
-        for key, _, width, _ in COLUMNS[self.column_offset :]:
+        position = 1
+        for index, width in self._columns:
             if position <= x < position + width + GAP:
-                return key
+                return COLUMNS[index][0]
             position += width + GAP
         return None
 
@@ -295,8 +367,8 @@ class CertificateTable(Widget, can_focus=True):
         """
         console = self.app.console
         segments = [Segment(" ")]
-        for (_, _, width, _), cell in list(zip(COLUMNS, cells))[self.column_offset :]:
-            segments += _cell_segments(cell, width, console)
+        for index, width in self._columns:
+            segments += _cell_segments(cells[index], width, console, middle=index == 0)
             segments.append(Segment(" " * GAP))
         return segments
 
@@ -308,7 +380,7 @@ class CertificateTable(Widget, can_focus=True):
         line cost two thirds of painting the table.
         """
         width = self.size.width
-        length = 1 + sum(w + GAP for _, _, w, _ in COLUMNS[self.column_offset :])  # what _line_segments fills
+        length = 1 + sum(w + GAP for _, w in self._columns)  # what _line_segments fills
         line = [Segment(text, style + part if part is not None else style) for text, part, _ in segments]
         if length < width:
             line.append(Segment(" " * (width - length), style))

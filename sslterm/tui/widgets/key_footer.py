@@ -7,7 +7,36 @@ from typing import Hashable
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widget import Widget
 from textual.widgets._footer import FooterKey
+
+
+KEEP_ACTIONS = ("help", "app.pop_screen", "app.quit")  # never dropped: ? lists every key
+
+
+def key_width(key: FooterKey) -> int:
+    """Cells a key takes in a non-compact footer: " k " and " Description " (the palette key is compact)."""
+    description = f" {key.description} " if key.description else ""
+    return len(key.key_display) + 2 + len(description)
+
+
+def fit_keys(widgets: list[Widget], width: int) -> list[Widget]:
+    """The keys that fit ``width`` whole, dropping the last-listed first (never help, back or quit, never the palette).
+
+    A cut key (``r Refre▏``) tells nothing; a missing one is still in ``?`` and the palette.
+    """
+    keys = [w for w in widgets if isinstance(w, FooterKey)]
+    if len(keys) != len(widgets):
+        return widgets  # grouped keys: left as Textual lays them out
+    total = sum(key_width(k) for k in keys)
+    droppable = [k for k in reversed(keys) if not k.has_class("-command-palette") and k.action not in KEEP_ACTIONS]
+    dropped: set[int] = set()
+    for key in droppable:
+        if total <= width:
+            break
+        dropped.add(id(key))
+        total -= key_width(key)
+    return [w for w in widgets if id(w) not in dropped]
 
 
 class KeyFooter(Footer):
@@ -31,14 +60,24 @@ class KeyFooter(Footer):
 
     _recompose_queued = False
     _showing: tuple[Hashable, ...] | None = None  # what the keys on screen were composed from
+    _width = 0  # the width the keys were fitted to
 
     def compose(self) -> ComposeResult:
         if self._bindings_ready:
             self._showing = self._keys_to_show()
-        for widget in super().compose():
+        self._width = self.app.size.width
+        widgets = fit_keys(list(super().compose()), self._width)
+        if widgets and all(isinstance(w, FooterKey) for w in widgets):
+            self.styles.grid_size_columns = sum(1 for w in widgets if not w.has_class("-command-palette"))
+        for widget in widgets:
             if not self.compact and isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):  # that one is never bound
                 widget.set_reactive(FooterKey.compact, False)
             yield widget
+
+    def on_resize(self) -> None:
+        if self.app.size.width != self._width and self.is_attached:
+            self._width = self.app.size.width
+            self.call_after_refresh(self.recompose)
 
     def bindings_changed(self, screen: Screen) -> None:  # type: ignore[type-arg]
         self._bindings_ready = True
