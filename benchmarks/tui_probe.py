@@ -30,7 +30,8 @@ from sslterm.tui.app import make_app  # noqa: E402
 from sslterm.tui.screens.cert_list import CertificateListScreen  # noqa: E402
 
 # Enough samples that a p95 is not just the slowest one: 44 keystrokes, 30 switches, 60 pages.
-SEARCHES = ("host1", "exa", "www.host2", "shop12", "bücher", "api3.example", "cdn")
+SEARCHES = ("host1", "exa", "www.host2", "shop12", "bücher", "api3.example", "cdn",
+            "owner:bob", "type:auto", "issuer:bench", "x.api3.example.com")  # qualifiers, and a host its wildcard covers
 PAGE_DOWNS = 60
 
 shown: list[float] = []

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from sslterm.cli.context import Context
 from sslterm.cli.parser import build_parser
-from sslterm.core.errors import SslTermError
+from sslterm.core.errors import PasswordError, SslTermError
 
 EXIT_ERROR = 1
 EXIT_INTERNAL = 70
@@ -22,13 +22,31 @@ EXIT_INTERNAL = 70
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(hoist_db(list(sys.argv[1:] if argv is None else argv)))
     ctx = Context.from_args(args)
     with warnings.catch_warnings():
         # A library's warning (cryptography on an odd certificate, say) is not the user's business and
         # would break a TUI frame or a script's stderr; what matters is reported as findings and errors.
         warnings.simplefilter("ignore")
         return _run(ctx, args)
+
+
+def hoist_db(argv: list[str]) -> list[str]:
+    """``--db PATH`` is a global option, accepted after the verb too (``sslterm list --db x.db``)."""
+    moved: list[str] = []
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            rest += [token, *tokens]
+            break
+        if token == "--db":
+            moved += [token, next(tokens, "")]
+        elif token.startswith("--db="):
+            moved.append(token)
+        else:
+            rest.append(token)
+    return moved + rest
 
 
 def _run(ctx: Context, args) -> int:  # type: ignore[no-untyped-def]
@@ -40,7 +58,8 @@ def _run(ctx: Context, args) -> int:  # type: ignore[no-untyped-def]
             return run_tui(ctx.store, ctx.clock, args.check_interval or None)
         return int(handler(ctx, args) or 0)
     except SslTermError as exc:
-        print(f"sslterm: error: {exc}", file=sys.stderr)
+        hint = " (--password-file FILE)" if isinstance(exc, PasswordError) and str(exc).endswith(("its password", "its passphrase")) else ""
+        print(f"sslterm: error: {exc}{hint}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("sslterm: interrupted", file=sys.stderr)

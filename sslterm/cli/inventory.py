@@ -17,6 +17,7 @@ from sslterm.core.errors import InputError, SslTermError
 from sslterm.core.records import iso
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
+from sslterm.core.display import openssl_serial
 
 LIST_COLUMNS = ("id", "domain", "name", "owner", "type", "status", "days_left", "not_after", "created_at", "updated_at")
 LINEAGE_LABELS = {"superseded": "renewed: supersedes #", "history": "history of #"}
@@ -122,7 +123,7 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         print(to_json([r.to_json(now) for r in records]))
         return 0
     rows = [
-        (r.id, r.domain, r.name, r.owner, r.type, r.status(now).value,
+        (r.id, r.domain, r.name, r.owner, r.type_label if args.format == "table" else r.type, r.status(now).value,
          "N/A" if r.days_left(now) is None else r.days_left(now), iso(r.not_after), iso(r.created_at), iso(r.updated_at))
         for r in records
     ]
@@ -175,7 +176,7 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     if versions:
         rows = [(v.id, v.lineage_id, v.version_label, iso(v.added_at), iso(v.not_after), v.status(now).value + ("" if not v.archived else " (archived)"),
-                 v.type_label, v.serial, ", ".join(v.web_domains)) for v in versions]
+                 v.type_label, openssl_serial(v.serial), ", ".join(v.web_domains)) for v in versions]
         print(table(("ID", "LINEAGE", "VERSION", "CREATE AT", "EXPIRED DATE", "STATUS", "TYPE", "SERIAL", "WEB-DOMAINS"), rows))
         print()
     rows = []

@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sslterm",
         description="Keep SSL/TLS certificates and their keys in one place. Without a command, opens the TUI.",
     )
-    parser.add_argument("--db", metavar="PATH", help="database file (default: $SSLTERM_DB or the user data directory)")
+    parser.add_argument("--db", metavar="PATH", help="database file, before or after the command (default: $SSLTERM_DB or the user data directory)")
     parser.add_argument("--version", action="version", version=f"sslterm {__version__}")
     parser.add_argument("--check-interval", type=float, default=600, metavar="SECONDS", help="TUI: seconds between background checks (0: off; default 600)")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")

@@ -11,6 +11,7 @@ from sslterm.core.certinfo import CertInfo, inspect_certificate
 from sslterm.core.records import CertificateRecord, iso
 from sslterm.core.status import Status, status_of
 from sslterm.core.validate import Finding, Validation, validate
+from sslterm.core.display import openssl_serial
 
 Section = tuple[str, list[tuple[str, str]]]
 
@@ -80,7 +81,7 @@ def sections(d: Description, now: datetime, names_limit: int | None = None) -> l
     out.append(("Issuer", [("Issuer", info.issuer_text), ("Self-signed", "yes" if info.self_signed else "no"), ("CA", "yes" if info.is_ca else "no")]))
     out.append(("Validity", [("Not before", iso(info.not_before) or ""), ("Not after", iso(info.not_after) or ""), ("Days left", _days(r, now))]))
     out.append(("Key and signature", [
-        ("Key", info.key_description), ("Signature", info.signature_algorithm), ("Serial", info.serial_hex),
+        ("Key", info.key_description), ("Signature", info.signature_algorithm), ("Serial", openssl_serial(info.serial_hex)),
         ("SHA-256", colon_hex(info.sha256)), ("SHA-1", colon_hex(info.sha1)),
         ("Key usage", ", ".join(info.key_usage) or "none"), ("Extended key usage", ", ".join(info.extended_key_usage) or "none"),
     ]))

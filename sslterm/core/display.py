@@ -22,3 +22,11 @@ def printable(text: object) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def openssl_serial(hex_serial: str) -> str:
+    """A serial as openssl prints it: upper-case hex of even length, leading zeros kept (``3e8`` -> ``03E8``)."""
+    digits = hex_serial.strip().lower().removeprefix("0x")
+    if not digits or any(c not in "0123456789abcdef" for c in digits):
+        return hex_serial
+    return (digits if len(digits) % 2 == 0 else "0" + digits).upper()

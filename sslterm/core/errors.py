@@ -62,9 +62,26 @@ _ASN1_KINDS = {
 }
 
 
+_PEM_SYMBOL = re.compile(r"InvalidData\(Invalid symbol (\d+), offset (\d+)")
+_KEY_DETAIL = re.compile(r"ASN\.1 parsing error: ([^.(]+)")
+
+
 def library_reason(exc: BaseException) -> str:
     """A library's error as words: its ASN.1 parse errors (Rust reprs) described, the rest kept whole on one line."""
     text = " ".join(str(exc).split()).rstrip(".")
+    symbol = _PEM_SYMBOL.search(text)
+    if symbol:
+        char = chr(int(symbol.group(1)))
+        shown = repr(char) if char.isprintable() else f"byte {int(symbol.group(1))}"
+        return f"the base64 between its BEGIN and END lines is damaged: {shown} at offset {symbol.group(2)}"
+    if text.startswith("Unable to load PEM file"):
+        return "the base64 between its BEGIN and END lines is damaged"
+    if text.startswith("Could not deserialize key data"):
+        detail = _KEY_DETAIL.search(text)
+        if detail:
+            words = detail.group(1).strip()
+            return "its DER encoding is invalid: " + ("the data ends too soon (truncated)" if words.startswith("short data") else words)
+        return "it is damaged, encrypted with a cipher sslterm cannot read, or a key type sslterm does not support"
     found = _ASN1.search(text)
     if found:
         kind = _ASN1_KINDS.get(found.group(1), "it is not valid DER")

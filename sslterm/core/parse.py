@@ -202,7 +202,7 @@ def _read_pkcs12(data: bytes, password: bytes | None) -> Bundle:
         if "could not deserialize" in str(exc).lower():  # truncated or corrupt: no password would help
             raise ParseError("damaged PKCS#12 file: it is truncated or corrupt, and no password can open it") from None
         if password is None:
-            raise PasswordError("this PKCS#12 file is password-protected: give its password (--password-file)") from None
+            raise PasswordError("this PKCS#12 file is password-protected: give its password") from None
         if "password" in str(exc).lower() or "mac" in str(exc).lower():
             raise PasswordError("wrong password for this PKCS#12 file") from None
         raise ParseError(f"damaged PKCS#12 file ({_one_line(exc)})") from None
@@ -224,7 +224,7 @@ def _load_key(data: bytes, password: bytes | None, pem: bool) -> PrivateKey:
         if "not encrypted" in text:
             return _load_key(data, None, pem)
         if "password was not given" in text:
-            raise PasswordError("the private key is encrypted: give its passphrase (--password-file)") from None
+            raise PasswordError("the private key is encrypted: give its passphrase") from None
         raise ParseError(f"unreadable private key ({_one_line(exc)})") from None
     except ValueError as exc:
         if password is not None and ("decrypt" in str(exc).lower() or "password" in str(exc).lower()):

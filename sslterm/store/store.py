@@ -517,6 +517,7 @@ class Store(KeyOperations):
         """Complete a request; when a live certificate with its names and owner is older, it supersedes it."""
         names = info.all_names or (row.domain,)
         row.cert_pem, row.chain_pem = pem_text(cert), "".join(pem_text(c) for c in chain)
+        row.type = "existing"  # issued now: a CA's certificate like any uploaded one, no longer a Request
         row.not_before, row.not_after, row.updated_at = info.not_before, info.not_after, now
         row.issuer, row.subject, row.serial = info.issuer_text, info.subject_text, info.serial_hex
         row.fingerprint_sha256, row.key_description = info.sha256, info.key_description

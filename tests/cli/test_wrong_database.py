@@ -77,3 +77,12 @@ def test_everything_sslterm_creates_is_private_whatever_the_umask(capsys, tmp_pa
     for private in (db, key_file_for(db), out_dir / "umask.example.key"):
         assert mode(private) == 0o600, private
     assert mode(out_dir / "umask.example.crt") == 0o644
+
+
+def test_db_is_accepted_after_the_verb_as_well(tmp_path, capsys):
+    from sslterm.cli import main
+
+    db = tmp_path / "after.db"
+    assert main(["init", "--db", str(db)]) == 0 and db.exists()
+    assert main(["list", f"--db={db}", "--format", "json"]) == 0
+    assert capsys.readouterr().out.strip().endswith("[]")

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from textual import events
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from sslterm.store import ListQuery
 from sslterm.store.checks import CheckStore
@@ -18,7 +18,7 @@ from sslterm.tui.screens.cert_list import CertificateListScreen
 from sslterm.tui.screens.detail import DetailScreen
 from sslterm.tui.screens.wizard import WizardScreen
 from tests.factories import NOW, make_cert, make_chain
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, screen_text, settle
 
 
 async def start(pilot, kind_index: int):
@@ -118,7 +118,15 @@ async def test_validation_errors_appear_under_their_fields_and_nothing_is_writte
         await type_into(pilot, "country", "DE")
         await next_step(pilot)
         assert "is not before expiration date" in screen.query_one("#not-after-field").error
+        await pilot.press("escape")  # something was typed: it asks first
+        await settle(pilot)
+        assert "Discard what you typed" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#domain", Input).value == "ok.example"
         await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, CertificateListScreen)
     assert store.count(ListQuery(), NOW) == 0

@@ -61,6 +61,7 @@ class SslTermScreen(Screen[Any]):
     """Base screen: holds the services, runs jobs, and lists its keys in ``?`` help."""
 
     HELP_TITLE = "sslterm"
+    HELP_NOTES = ""  # a few lines below the keys in ? help
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -75,7 +76,7 @@ class SslTermScreen(Screen[Any]):
     def action_help(self) -> None:
         from sslterm.tui.screens.dialogs import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.BINDINGS, title=self.HELP_TITLE))
+        self.app.push_screen(HelpScreen(self.BINDINGS, title=self.HELP_TITLE, notes=self.HELP_NOTES))
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         return binding_commands(self, self.BINDINGS)

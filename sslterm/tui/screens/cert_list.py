@@ -96,6 +96,9 @@ class CertificateListScreen(SslTermScreen):
     CSS_PATH = "../styles/cert_list.tcss"
     HELP_TITLE = "Certificate list"
     AUTO_FOCUS = "#certificates"  # the table from the start: the footer's first keys are the list's, not the search box's
+    HELP_NOTES = ("Search: any part of any name. A host name also finds the wildcard that covers it (marked ⊇). "
+                  "owner:NAME  type:auto|upload|self-signed|request|ca  issuer:TEXT narrow it (quote words: "
+                  "issuer:\"Let's Encrypt\"). ←/→ scroll the columns, the domain stays; w shows whole domain names.")
     BINDINGS = [
         Binding("enter", "open", "Detail", show=False),
         Binding("slash", "search", "Search", key_display="/"),
@@ -148,7 +151,7 @@ class CertificateListScreen(SslTermScreen):
 
     def compose(self) -> ComposeResult:
         yield FilterBar()
-        yield Input(placeholder="/ search by domain (CN and SANs)", id="search")
+        yield Input(placeholder="/ search names (a host finds its wildcard), owner:, type:, issuer: (? help)", id="search")
         with Vertical(id="body"):
             yield CertificateTable(id="certificates")
             yield Static(EMPTY_TEXT, id="empty")

@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
+from sslterm.tui.widgets.state_checkbox import StateCheckbox
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Yes/No; the question is literal text (it may name an untrusted certificate)."""
@@ -75,7 +77,7 @@ class DownloadDialog(ModalScreen["DownloadRequest | None"]):
                 yield RadioButton("PEM files (.crt, .chain.crt, .fullchain.crt)", value=True, id="pem", compact=True)
                 yield RadioButton("PFX / PKCS#12 (.pfx)", id="pfx", compact=True)
                 yield RadioButton("DER (.der, .chain.p7b)", id="der", compact=True)
-            yield Checkbox("Include private key (written 0600)", id="with-key", disabled=not self.has_key, compact=True)
+            yield StateCheckbox("Include private key (written 0600)", id="with-key", disabled=not self.has_key, compact=True)
             if self.csr_only:
                 yield Label("Writes <name>.csr (PEM) to send to your CA.")
             with Horizontal(classes="dialog-buttons"):
@@ -108,10 +110,11 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss_help", "Close")]
 
-    def __init__(self, bindings: list[Binding | tuple[str, ...]], title: str) -> None:
+    def __init__(self, bindings: list[Binding | tuple[str, ...]], title: str, notes: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.bindings_list = [b for b in bindings if isinstance(b, Binding) and b.description]
         self.title_text = title
+        self.notes = notes
 
     def compose(self) -> ComposeResult:
         entries = [(b.key_display or b.key.replace(",", "/"), b.description) for b in self.bindings_list]
@@ -126,6 +129,8 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog help"):
             yield Static(Text(f"{self.title_text}: keys", style="bold"))
             yield Static(table)
+            if self.notes:
+                yield Static(Text(self.notes))
             yield Static(Text("Esc closes this help. Every action is also in the command palette.", style="dim"))
 
     def action_dismiss_help(self) -> None:

@@ -16,6 +16,7 @@ from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
 from sslterm.tui.text import date, plain, status_text
 from sslterm.tui.widgets.key_footer import KeyFooter
+from sslterm.core.display import openssl_serial
 
 VERSION_COLUMNS = ["Ver", "ID", "Create At", "Expired Date", "Status", "Type", "Serial"]
 EVENT_COLUMNS = ["At", "Event", "Ver", "Certificate", "User", "Detail"]
@@ -74,7 +75,7 @@ class HistoryScreen(SslTermScreen):
         for v in data.versions:
             self.versions_table.add_row(
                 plain(v.version_label), plain(v.id), date(v.added_at or v.created_at),
-                date(v.not_after), status_text(v, now), plain(v.type_label), plain(v.serial),
+                date(v.not_after), status_text(v, now), plain(v.type_label), plain(openssl_serial(v.serial)),
             )
         self.table.clear()
         for event in data.events:

@@ -23,6 +23,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, ContentSwitcher, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
+from sslterm.tui.widgets.state_checkbox import StateCheckbox
 from sslterm.probes.tls import Endpoint, probe_all
 from sslterm.core.certinfo import inspect_certificate
 from sslterm.core.clock import parse_moment
@@ -166,7 +167,7 @@ class WizardScreen(SslTermScreen):
                 yield FormField("Server (host[:port], port 443 by default)", id="address", placeholder="www.example.com:443", validator=parse_address)
                 yield FormField("SNI name (optional)", id="sni", validator=_optional(lambda v: normalize_domain(v, field="SNI name", allow_wildcard=False)))
                 yield FormField("Username (owner)", id="live-owner", value=store.user, validator=_required("owner"))
-                yield Checkbox("Also probe this endpoint in the renewal checker", value=True, id="live-probe", compact=True)
+                yield StateCheckbox("Also probe this endpoint in the renewal checker", value=True, id="live-probe", compact=True)
             with VerticalScroll(id="step-acme"):
                 yield FormField("ACME directory: letsencrypt, letsencrypt-staging or a URL", id="acme-directory", value="letsencrypt", validator=_directory)
                 yield FormField("Email for the ACME account", id="acme-email", validator=normalize_email)
@@ -180,7 +181,7 @@ class WizardScreen(SslTermScreen):
                 yield Select([(KEY_TYPE_LABELS[k], k) for k in KEY_TYPES], value="ec256", allow_blank=False, id="acme-key-type", compact=True)
             with VerticalScroll(id="step-review"):
                 yield Static(id="review")
-                yield Checkbox("I have read the warnings above", id="ack", compact=True)
+                yield StateCheckbox("I have read the warnings above", id="ack", compact=True)
         yield Static(id="progress")
         with Horizontal(id="wizard-buttons"):
             yield Button("Back (ctrl+b)", id="back", compact=True)
@@ -251,7 +252,18 @@ class WizardScreen(SslTermScreen):
             self._buttons()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc leaves at once when nothing was typed; otherwise it asks, so a filled-in form is not lost by a slip."""
+        from rich.text import Text
+        from textual.widgets import Input, TextArea
+
+        from sslterm.tui.screens.dialogs import ConfirmDialog
+
+        typed = any(w.value.strip() for w in self.query(Input)) or any(w.text.strip() for w in self.query(TextArea))
+        if not typed:
+            self.dismiss(None)
+            return
+        question = Text("Discard what you typed and leave the wizard?")
+        self.app.push_screen(ConfirmDialog(question, "Discard"), lambda yes: self.dismiss(None) if yes else None)
 
     def action_browse(self) -> None:
         from sslterm.tui.screens.file_picker import FilePicker

@@ -97,7 +97,7 @@ def row_cells(record: CertificateRecord, now: datetime, covers: str | None = Non
         date(record.not_after),
         plain(record.type_label),
         plain(record.owner),
-        plain(record.name),
+        plain(to_unicode(record.name)),  # Unicode as the domain column; the ASCII form is in the detail view
         date(record.created_at),
         date(record.updated_at),
     ]
