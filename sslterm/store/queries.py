@@ -148,8 +148,10 @@ def _filtered(query: ListQuery, now: datetime, include_bucket: bool):  # type: i
     owner = query.owner or spec.owner
     if owner:
         select = select.where(Owner.name == owner)
-    if spec.type or spec.unknown_type:
-        select = select.where(Certificate.type == (spec.type or "(no such type)"))
+    if spec.type:
+        select = select.where(Certificate.type == spec.type)
+    elif spec.unknown_type:  # "type:a" while typing "type:auto": nothing, known at once (a false condition scans nothing)
+        select = select.where(SQL("0"))
     for fragment in spec.issuer:
         select = select.where(fn.instr(fn.lower(Certificate.issuer), fragment) > 0)
     if include_bucket:
