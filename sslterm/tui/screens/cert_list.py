@@ -96,9 +96,8 @@ class CertificateListScreen(SslTermScreen):
     CSS_PATH = "../styles/cert_list.tcss"
     HELP_TITLE = "Certificate list"
     AUTO_FOCUS = "#certificates"  # the table from the start: the footer's first keys are the list's, not the search box's
-    HELP_NOTES = ("Search: any part of any name. A host name also finds the wildcard that covers it (marked ⊇). "
-                  "owner:NAME  type:auto|upload|self-signed|request|ca  issuer:TEXT narrow it (quote words: "
-                  "issuer:\"Let's Encrypt\"). ←/→ scroll the columns, the domain stays; w shows whole domain names.")
+    HELP_NOTES = ("Search: part of any name; a host also finds its wildcard (⊇). owner:NAME type:auto|upload|"
+                  "self-signed|request|ca issuer:TEXT narrow it. ←/→ scroll columns (the domain stays).")
     BINDINGS = [
         Binding("enter", "open", "Detail", show=False),
         Binding("slash", "search", "Search", key_display="/"),
