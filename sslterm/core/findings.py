@@ -65,7 +65,7 @@ class Problem:
 
     @property
     def rank(self) -> int:
-        return RANK.index(self.kind) if self.kind in RANK else len(RANK)
+        return rank_of(self.kind)
 
     @property
     def advice(self) -> str:
@@ -83,11 +83,23 @@ def level_rank(level: str) -> int:
     return order.get(level, 0)
 
 
+def rank_of(kind: str) -> int:
+    """A kind's place in RANK (unknown kinds last)."""
+    return RANK.index(kind) if kind in RANK else len(RANK)
+
+
+_FAR = datetime.max.replace(tzinfo=None)
+
+
+def urgency_key(finding: Problem | FindingState) -> tuple[bool, int, datetime, str]:
+    """The one order of findings everywhere: CRITICAL first, then by kind's rank, then soonest expiry, then domain."""
+    return (finding.severity != CRITICAL, rank_of(finding.kind),
+            finding.not_after.replace(tzinfo=None) if finding.not_after else _FAR, finding.domain)
+
+
 def by_urgency(problems: list[Problem]) -> list[Problem]:
-    """Most severe first, then by kind's rank, then soonest expiry."""
-    far = datetime.max.replace(tzinfo=None)
-    return sorted(problems, key=lambda p: (p.severity != CRITICAL, p.rank,
-                                           p.not_after.replace(tzinfo=None) if p.not_after else far, p.domain))
+    """A pass's problems in :func:`urgency_key` order."""
+    return sorted(problems, key=urgency_key)
 
 
 @dataclass(frozen=True)
@@ -119,7 +131,7 @@ class FindingState:
 
     @property
     def rank(self) -> int:
-        return RANK.index(self.kind) if self.kind in RANK else len(RANK)
+        return rank_of(self.kind)
 
     @property
     def advice(self) -> str:
@@ -134,10 +146,8 @@ class FindingState:
 
 
 def states_by_urgency(states: list[FindingState]) -> list[FindingState]:
-    """The Problems screen's order: CRITICAL first, then by kind's rank, then soonest expiry."""
-    far = datetime.max.replace(tzinfo=None)
-    return sorted(states, key=lambda s: (s.severity != CRITICAL, s.rank,
-                                         s.not_after.replace(tzinfo=None) if s.not_after else far, s.domain))
+    """Open findings in :func:`urgency_key` order (the Problems screen's)."""
+    return sorted(states, key=urgency_key)
 
 
 @dataclass(frozen=True)

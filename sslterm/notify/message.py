@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sslterm.core.findings import CRITICAL, RANK, SEVERITIES, WARNING
+from sslterm.core.findings import SEVERITIES, WARNING, rank_of, urgency_key
 from sslterm.core.display import printable as safe_text
 from sslterm.notify.policy import NEW, REMINDER, RESOLVED, RISEN, Notice
 
@@ -29,11 +29,10 @@ class Route:
 
 def compose(notices: list[Notice]) -> tuple[str, str]:
     """(title, body) listing each notice once: open ones most severe first, then what was resolved."""
-    open_ones = sorted((n for n in notices if n.change != RESOLVED),
-                       key=lambda n: (n.state.severity != CRITICAL, n.state.rank, n.state.not_after is None, n.state.not_after, n.state.domain))
+    open_ones = sorted((n for n in notices if n.change != RESOLVED), key=lambda n: urgency_key(n.state))
     resolved = sorted((n for n in notices if n.change == RESOLVED), key=lambda n: n.state.domain)
     counts = Counter(n.state.kind for n in open_ones)
-    parts = [f"{counts[kind]} {kind}" for kind in sorted(counts, key=lambda k: RANK.index(k) if k in RANK else len(RANK))]
+    parts = [f"{counts[kind]} {kind}" for kind in sorted(counts, key=rank_of)]
     if resolved:
         parts.append(f"{len(resolved)} resolved")
     title = "sslterm: " + ", ".join(parts)
