@@ -11,6 +11,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from sslterm.core.names import to_ascii_query
+
 QUALIFIERS = ("owner", "type", "issuer")
 # What each type may be called in the box: the TUI's labels and the JSON values.
 TYPE_WORDS = {
@@ -68,3 +70,12 @@ def covering_wildcard(term: str) -> str | None:
     if not _HOST.match(host):
         return None
     return "*." + host.split(".", 1)[1]
+
+
+def host_term(text: str) -> str | None:
+    """The first fragment of a search that is a whole host name, in ASCII (its covering wildcard is marked)."""
+    for term in parse_search(text).terms:
+        host = to_ascii_query(term).lower()
+        if covering_wildcard(host):
+            return host
+    return None

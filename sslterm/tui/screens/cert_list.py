@@ -17,12 +17,14 @@ from textual.worker import get_current_worker
 
 from sslterm.core.errors import Abandoned
 from sslterm.core.records import CertificateRecord
+from sslterm.core.search import host_term
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.widgets.cert_table import COLUMNS, CertificateTable
 from sslterm.tui.widgets.filter_bar import ORDER, FilterBar
 from sslterm.tui.widgets.key_footer import KeyFooter
+from sslterm.tui.widgets.status_line import StatusLine
 
 SORT_CYCLE = ["urgency", "domain", "name", "owner", "type", "created_at", "updated_at"]
 SEARCH_DEBOUNCE = 0.02  # short: an indexed search costs milliseconds, and typing feels live
@@ -127,7 +129,7 @@ class CertificateListScreen(SslTermScreen):
     table = getters.query_one(CertificateTable)
     search = getters.query_one("#search", Input)
     filter_bar = getters.query_one(FilterBar)
-    status_line = getters.query_one("#status-line", Static)
+    status_line = getters.query_one("#status-line", StatusLine)
     empty = getters.query_one("#empty", Static)
 
     def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
@@ -154,11 +156,12 @@ class CertificateListScreen(SslTermScreen):
         with Vertical(id="body"):
             yield CertificateTable(id="certificates")
             yield Static(EMPTY_TEXT, id="empty")
-        yield Static(id="status-line")
+        yield StatusLine(id="status-line")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()  # now, not after the first layout: the rows arrive with the first frame
+        self._count_problems()  # here and when the data changes, not on every keystroke's reload
         self._data_version = self.services.store.data_version()
         self.set_interval(LIVE_POLL, self._poll_changes)
 
@@ -172,6 +175,7 @@ class CertificateListScreen(SslTermScreen):
             self._keep_id = selected.id
         if self.app.screen is self:
             self.reload(self.table.absolute_cursor)
+        self._count_problems()
 
     def on_screen_suspend(self) -> None:
         from textual.screen import ModalScreen
@@ -184,6 +188,7 @@ class CertificateListScreen(SslTermScreen):
         """Back from another screen (however it was left): what it changed shows, the cursor stays."""
         if self._shown_once and not self._under_dialog:
             self.reload(self.table.absolute_cursor)
+            self._count_problems()  # an acknowledgement or a pass on the screen just left
         self._shown_once = True
 
     # ------------------------------------------------------------- loading
@@ -198,7 +203,6 @@ class CertificateListScreen(SslTermScreen):
         size = self.table.page_size if self.table.size.height else max(1, self.app.size.height)
         offset = max(0, cursor - size + 1) if cursor >= size else 0
         self._fetch(query, offset, size, cursor, recount)
-        self._count_problems()
 
     def _count_problems(self) -> None:
         """The open findings for the status line (a pass from cron counts too)."""
@@ -298,7 +302,7 @@ class CertificateListScreen(SslTermScreen):
         if page.query != self.query_state:
             return  # a newer query is on its way
         self.page = page
-        self.table.covers = _host_term(page.query.search)
+        self.table.covers = host_term(page.query.search)
         cursor, keep, self._keep_id = page.cursor, self._keep_id, None
         if keep is not None:  # a live refresh: the cursor follows its certificate if it is still on the page
             cursor = next((page.offset + i for i, r in enumerate(page.rows) if r.id == keep), cursor)
@@ -341,7 +345,7 @@ class CertificateListScreen(SslTermScreen):
             parts.append((3, Text(f" · {self.last_check}", style="dim")))
         if self.last_check_detail:
             parts.append((4, Text(f" {self.last_check_detail}", style="dim")))
-        self.status_line.update(fit_parts(parts, self.status_line.size.width or self.app.size.width))
+        self.status_line.show_parts(parts)
 
     def checks_completed(self, report) -> None:  # type: ignore[no-untyped-def]
         """Show a finished checker pass in the status line and refresh the rows."""
@@ -352,6 +356,7 @@ class CertificateListScreen(SslTermScreen):
         self.last_check = f"checked {report.at:%H:%M} UTC: {report.status}"
         self.last_check_detail = f"({', '.join(parts)})" if parts else ""
         self.reload(self.table.absolute_cursor)
+        self._count_problems()
 
     def set_query(self, query: ListQuery) -> None:
         """Show another query from its first row; counts are reused when only the bucket changed."""
@@ -532,29 +537,3 @@ EMPTY_TEXT = Text.assemble(
     "  sslterm demo                            load demo data\n",
 )
 
-
-def _host_term(search: str) -> str | None:
-    """The first fragment of a search that is a whole host name (rows its wildcard covers are marked)."""
-    from sslterm.core.names import to_ascii_query
-    from sslterm.core.search import covering_wildcard, parse_search
-
-    for term in parse_search(search).terms:
-        host = to_ascii_query(term).lower()
-        if covering_wildcard(host):
-            return host
-    return None
-
-
-def fit_parts(parts: list[tuple[int, Text]], width: int) -> Text:
-    """The parts that fit ``width`` whole, by priority (0 first), shown in their order: never a cut count."""
-    kept: set[int] = set()
-    used = 0
-    for index, (_, part) in sorted(enumerate(parts), key=lambda item: item[1][0]):
-        if used + part.cell_len <= width:
-            kept.add(index)
-            used += part.cell_len
-    line = Text(no_wrap=True, overflow="ellipsis")
-    for index, (_, part) in enumerate(parts):
-        if index in kept:
-            line.append_text(part)
-    return line
