@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sslterm.cli import main
 from sslterm.core.clock import FixedClock
 from sslterm.store import Store
 from tests.factories import NOW
@@ -39,6 +40,22 @@ def servers():
     thread = ServerThread()
     yield thread
     thread.close()
+
+
+@pytest.fixture
+def run(db_path, capsys, monkeypatch):
+    """The CLI as scripts run it, on the test's database at the pinned clock: run(*args) -> (code, out, err)."""
+    monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
+    if not db_path.exists():
+        assert main(["--db", str(db_path), "init"]) == 0  # every command but import, new and demo needs a database
+    capsys.readouterr()
+
+    def _run(*args: str):
+        code = main(["--db", str(db_path), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
 
 
 @pytest.fixture

@@ -6,24 +6,7 @@ import json
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from sslterm.cli import main
 from tests.factories import DAY, NOW, make_cert
-
-import pytest
-
-
-@pytest.fixture
-def run(db_path, capsys, monkeypatch):
-    monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
-    assert main(["--db", str(db_path), "init"]) == 0
-    capsys.readouterr()
-
-    def _run(*args: str):
-        code = main(["--db", str(db_path), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def put(store, cn, days, owner="ops", lifetime=90):
