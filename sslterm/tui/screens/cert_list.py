@@ -22,7 +22,7 @@ from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.widgets.cert_table import COLUMNS, CertificateTable
-from sslterm.tui.widgets.filter_bar import ORDER, FilterBar
+from sslterm.tui.widgets.filter_bar import FilterBar
 from sslterm.tui.widgets.key_footer import KeyFooter
 from sslterm.tui.widgets.status_line import StatusLine
 
