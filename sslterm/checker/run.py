@@ -128,8 +128,9 @@ async def _probe(checks: CheckStore, endpoints: list[EndpointRecord], now: datet
                  limits: Limits, single: bool = False) -> None:
     results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], options.concurrency, options.timeout)
     report.probed = len(results)
+    bundles: dict[str, list[x509.Certificate]] = {}  # each endpoint CA bundle read once a pass
     for record, result in zip(endpoints, results):
-        _judge_probe(checks, record, result, now, report, options, limits, single)
+        _judge_probe(checks, record, result, now, report, options, limits, single, bundles)
 
 
 async def _check_target(store: Store, now: datetime, options: CheckOptions) -> CheckReport:
@@ -213,7 +214,7 @@ TRUST_LABELS = {INCOMPLETE_CHAIN: "incomplete chain", UNKNOWN_ROOT: "unknown roo
 
 
 def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult, now: datetime, report: CheckReport,
-                 options: CheckOptions, limits: Limits, single: bool) -> None:
+                 options: CheckOptions, limits: Limits, single: bool, bundles: dict[str, list[x509.Certificate]]) -> None:
     where = record.address
     remember = record.id != 0  # an endpoint probed ad hoc (check --endpoint) is not stored
     if not result.ok or result.leaf is None:
@@ -227,7 +228,7 @@ def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult
     served = leaf.fingerprint(hashes.SHA256()).hex()
     drift = record.expected_sha256 is not None and served != record.expected_sha256
     try:
-        anchors = _anchors(options, record)
+        anchors = _anchors(options, record, bundles)
     except SslTermError as exc:
         report.problems.append(Problem("probe-failed", CRITICAL, record.domain, str(exc), record.certificate_id, where))
         return
@@ -267,11 +268,13 @@ def _judge_served(record: EndpointRecord, leaf: x509.Certificate, now: datetime,
     report.problems.append(Problem(level, severity, record.domain, message, record.certificate_id, record.address, not_after))
 
 
-def _anchors(options: CheckOptions, record: EndpointRecord) -> list[x509.Certificate] | None:
+def _anchors(options: CheckOptions, record: EndpointRecord, bundles: dict[str, list[x509.Certificate]]) -> list[x509.Certificate] | None:
     """The trust anchors for one endpoint: the system's, --ca-bundle's and the endpoint's own bundle."""
     if options.trust_roots is not None:
         return list(options.trust_roots)
-    extra = list(options.ca_bundle) + (load_ca_bundle(record.ca_bundle) if record.ca_bundle else [])
+    if record.ca_bundle and record.ca_bundle not in bundles:
+        bundles[record.ca_bundle] = load_ca_bundle(record.ca_bundle)
+    extra = list(options.ca_bundle) + (bundles[record.ca_bundle] if record.ca_bundle else [])
     return anchors_with(extra) if extra else None
 
 
