@@ -27,7 +27,8 @@ from sslterm.core.trust import (EXPIRED_CHAIN, EXPIRED_LEAF, INCOMPLETE_CHAIN, N
                                 verify_served_chain)
 from sslterm.deploy.service import VerifyPolicy, deploy, verify
 from sslterm.store import ListQuery, Store
-from sslterm.store.checks import CheckStore, parse_address
+from sslterm.core.endpoints import parse_address
+from sslterm.store.checks import CheckStore
 from sslterm.store.deploy_targets import DeployStore
 
 # A renewer turns a due certificate into its new version; "auto" (ACME) registers its own.
@@ -51,6 +52,7 @@ class CheckOptions:
     domain: str | None = None  # a single-target check of this domain (no renewal, deploy or notification)
     endpoint: str | None = None  # a single-target check of this HOST:PORT
     sni: str | None = None  # the name to send to an endpoint checked ad hoc
+    protocol: str | None = None  # what an endpoint checked ad hoc speaks before TLS (else from its URL or port)
 
     @property
     def single(self) -> bool:
@@ -126,7 +128,7 @@ async def check_pass(store: Store, now: datetime, options: CheckOptions = CheckO
 
 async def _probe(checks: CheckStore, endpoints: list[EndpointRecord], now: datetime, report: CheckReport, options: CheckOptions,
                  limits: Limits, single: bool = False) -> None:
-    results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], options.concurrency, options.timeout)
+    results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni, e.protocol) for e in endpoints], options.concurrency, options.timeout)
     report.probed = len(results)
     bundles: dict[str, list[x509.Certificate]] = {}  # each endpoint CA bundle read once a pass
     for record, result in zip(endpoints, results):
@@ -145,12 +147,14 @@ async def _check_target(store: Store, now: datetime, options: CheckOptions) -> C
         endpoints = [e for e in checks.endpoints() if e.domain == name]
         what, held = name, [store.get(i) for i in ids]
     else:
-        host, port = parse_address(options.endpoint or "")
+        address = parse_address(options.endpoint or "", options.protocol)
+        host, port = address.host, address.port
         endpoints = [e for e in checks.endpoints() if e.host == host and e.port == port]
         if not endpoints:  # not registered: probe it as it is, remember nothing
             sni = normalize_domain(options.sni, field="SNI name", allow_wildcard=False) if options.sni else None
-            endpoints = [EndpointRecord(id=0, domain=sni or host, host=host, port=port, sni=sni, certificate_id=None, expected_sha256=None)]
-        what, held = f"{host}:{port}", []
+            endpoints = [EndpointRecord(id=0, domain=sni or host, host=host, port=port, sni=sni, certificate_id=None, expected_sha256=None,
+                                        protocol=address.protocol)]
+        what, held = address.text, []
     if options.probe and endpoints:
         await _probe(checks, endpoints, now, report, options, limits, single=True)
     report.target = _target(what, held, report, limits)
@@ -215,7 +219,7 @@ TRUST_LABELS = {INCOMPLETE_CHAIN: "incomplete chain", UNKNOWN_ROOT: "unknown roo
 
 def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult, now: datetime, report: CheckReport,
                  options: CheckOptions, limits: Limits, single: bool, bundles: dict[str, list[x509.Certificate]]) -> None:
-    where = record.address
+    where = record.url
     remember = record.id != 0  # an endpoint probed ad hoc (check --endpoint) is not stored
     if not result.ok or result.leaf is None:
         if remember:
@@ -265,7 +269,7 @@ def _judge_served(record: EndpointRecord, leaf: x509.Certificate, now: datetime,
     else:
         return
     severity = WARNING if level == LEVEL_WARNING else CRITICAL
-    report.problems.append(Problem(level, severity, record.domain, message, record.certificate_id, record.address, not_after))
+    report.problems.append(Problem(level, severity, record.domain, message, record.certificate_id, record.url, not_after))
 
 
 def _anchors(options: CheckOptions, record: EndpointRecord, bundles: dict[str, list[x509.Certificate]]) -> list[x509.Certificate] | None:

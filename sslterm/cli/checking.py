@@ -10,9 +10,10 @@ import threading
 from pathlib import Path
 
 from sslterm.cli.context import Context
-from sslterm.cli.output import safe, table, to_json
+from sslterm.cli.output import safe, table, to_csv, to_json
+from sslterm.core.endpoints import parse_address
 from sslterm.core.records import iso
-from sslterm.store.checks import CheckStore, parse_address
+from sslterm.store.checks import CheckStore
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
@@ -29,7 +30,8 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     bundle = tuple(load_ca_bundle(args.ca_bundle)) if args.ca_bundle else ()
     options = CheckOptions(renew=args.renew, probe=args.probe, deploy=args.deploy, warn_days=args.warn_days, crit_days=args.crit_days,
                            concurrency=args.concurrency, timeout=args.timeout, ca_bundle=bundle, notify=args.notify,
-                           domain=args.domain, endpoint=args.endpoint, sni=args.sni, resend=timedelta(hours=args.resend_hours))
+                           domain=args.domain, endpoint=args.endpoint, sni=args.sni, protocol=args.protocol,
+                           resend=timedelta(hours=args.resend_hours))
     if not args.watch or options.single:
         report = asyncio.run(check_pass(ctx.store, ctx.clock.now(), options))
         _print_report(report, args.format)
@@ -68,29 +70,78 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_endpoint_add(ctx: Context, args: argparse.Namespace) -> int:
-    from sslterm.core.trust import load_ca_bundle
-
-    host, port = parse_address(args.address)
-    bundle = None
-    if args.ca_bundle:
-        load_ca_bundle(args.ca_bundle)  # refuse a file that is not a bundle now, not at the first probe
-        bundle = str(Path(args.ca_bundle).expanduser().resolve())
-    record = CheckStore(ctx.store).add_endpoint(args.domain, host, port, args.sni, ctx.clock.now(), ca_bundle=bundle)
-    print(f"added endpoint {safe(record.address)} for {safe(record.domain)}" + (f" (SNI {safe(record.sni)})" if record.sni else ""))
+    where = parse_address(args.address, args.protocol)
+    bundle = _bundle_path(args.ca_bundle) if args.ca_bundle else None
+    record = CheckStore(ctx.store).add_endpoint(args.domain, where.host, where.port, args.sni, ctx.clock.now(), ca_bundle=bundle,
+                                                protocol=where.protocol)
+    print(f"added endpoint {safe(record.url)} for {safe(record.domain)}" + (f" (SNI {safe(record.sni)})" if record.sni else ""))
     return 0
 
 
+def _bundle_path(path: str) -> str:
+    """A CA bundle's absolute path, refused now (not at the first probe) if it is not a bundle."""
+    from sslterm.core.trust import load_ca_bundle
+
+    load_ca_bundle(path)
+    return str(Path(path).expanduser().resolve())
+
+
+def cmd_endpoint_import(ctx: Context, args: argparse.Namespace) -> int:
+    """Exit 0 when every line went in (added, updated or unchanged), 1 when some line was refused."""
+    from dataclasses import replace
+
+    from sslterm.core.endpoint_file import BadLine, read_endpoints
+    from sslterm.core.errors import SslTermError
+    specs = read_endpoints(_read_text(args.file))
+    checked = []
+    for spec in specs:  # a CA bundle is read now, as 'endpoint add' does, and stored by its absolute path
+        if isinstance(spec, BadLine) or not spec.ca_bundle:
+            checked.append(spec)
+            continue
+        try:
+            checked.append(replace(spec, ca_bundle=_bundle_path(spec.ca_bundle)))
+        except SslTermError as exc:
+            checked.append(BadLine(spec.line, str(exc)))
+    outcomes = CheckStore(ctx.store).import_endpoints(checked, ctx.clock.now())
+    if args.format == "json":
+        print(to_json([o._asdict() for o in outcomes]))
+    else:
+        for outcome in outcomes:
+            print(f"line {outcome.line}: {outcome.outcome:<9} {safe(outcome.message)}")
+        counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in ("added", "updated", "unchanged", "error")}
+        print(", ".join(f"{n} {kind}" for kind, n in counts.items()) if outcomes else "the file holds no endpoints")
+    return 1 if any(o.outcome == "error" for o in outcomes) else 0
+
+
+def _read_text(path: str) -> str:
+    from sslterm.core.errors import InputError
+
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not UTF-8 text: save it as UTF-8 (CSV or one endpoint per line)") from None
+
+
 def cmd_endpoint_remove(ctx: Context, args: argparse.Namespace) -> int:
-    host, port = parse_address(args.address)
-    CheckStore(ctx.store).remove_endpoint(args.domain, host, port, ctx.clock.now())
-    print(f"removed endpoint {safe(host)}:{port} from {safe(args.domain)}")
+    where = parse_address(args.address)
+    CheckStore(ctx.store).remove_endpoint(args.domain, where.host, where.port, ctx.clock.now())
+    print(f"removed endpoint {safe(where.text)} from {safe(args.domain)}")
     return 0
 
 
 def cmd_endpoint_list(ctx: Context, args: argparse.Namespace) -> int:
+    from sslterm.core.endpoint_file import CSV_COLUMNS
+
     endpoints = CheckStore(ctx.store).endpoints()
     if args.format == "json":
         print(to_json([e.to_json() for e in endpoints]))
+        return 0
+    if args.format == "csv":
+        print(to_csv(CSV_COLUMNS, [(e.domain, e.host, e.port, e.sni, e.protocol, e.ca_bundle) for e in endpoints]))
         return 0
     if not endpoints:
         print("no endpoints: add one with 'sslterm endpoint add DOMAIN HOST[:PORT]'")
@@ -98,7 +149,7 @@ def cmd_endpoint_list(ctx: Context, args: argparse.Namespace) -> int:
     rows = []
     for e in endpoints:
         state = "not probed yet" if e.last_probe_at is None else e.last_error or ("drift" if e.drift else "ok") + ("" if e.trusted else ", untrusted")
-        rows.append((e.domain, e.address, e.sni or "", e.certificate_id or "", iso(e.last_probe_at) or "", state))
+        rows.append((e.domain, e.url, e.sni or "", e.certificate_id or "", iso(e.last_probe_at) or "", state))
     print(table(("DOMAIN", "ENDPOINT", "SNI", "CERT", "LAST PROBE", "RESULT"), rows))
     return 0
 

@@ -32,9 +32,10 @@ def cmd_metrics(ctx: Context, args: argparse.Namespace) -> int:
 def _serve(registry, listen: str) -> int:  # type: ignore[no-untyped-def]
     from prometheus_client import start_http_server
 
-    from sslterm.store.checks import parse_address
+    from sslterm.core.endpoints import parse_address
 
-    host, port = parse_address(listen)
+    address = parse_address(listen)
+    host, port = address.host, address.port
     try:
         server, thread = start_http_server(port, addr=host, registry=registry)
     except OSError as exc:

@@ -7,6 +7,7 @@ import importlib
 from typing import Any, Callable
 
 from sslterm import __version__
+from sslterm.core.endpoints import PROTOCOLS
 from sslterm.core.keytypes import KEY_TYPES
 
 
@@ -122,8 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust besides the system's")
     one = p.add_mutually_exclusive_group()
     one.add_argument("--domain", metavar="DOMAIN", help="check one domain only, Nagios plugin style (nothing renewed, deployed or sent)")
-    one.add_argument("--endpoint", metavar="HOST[:PORT]", help="check one endpoint only, Nagios plugin style")
+    one.add_argument("--endpoint", metavar="HOST[:PORT]", help="check one endpoint only, Nagios plugin style (smtp://HOST[:PORT] for STARTTLS)")
     p.add_argument("--sni", metavar="NAME", help="with --endpoint, for one not registered: the server name to send and verify")
+    p.add_argument("--protocol", choices=PROTOCOLS, help="with --endpoint, for one not registered: what it speaks before TLS "
+                   "(default: from its URL or well-known port, else tls)")
     p.add_argument("--notify", action=argparse.BooleanOptionalAction, default=True, help="send notifications to the channels (default: on)")
     p.add_argument("--resend-hours", type=float, default=24, metavar="H", help="remind of an unresolved CRITICAL finding every H hours (default 24)")
     p.add_argument("--format", choices=("text", "json"), default="text")
@@ -135,14 +138,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verbs.add_parser("endpoint", help="manage the endpoints the checker probes")
     ends = p.add_subparsers(dest="endpoint_verb", metavar="ACTION", required=True)
-    e = ends.add_parser("add", help="probe HOST[:PORT] for DOMAIN")
+    e = ends.add_parser("add", help="probe HOST[:PORT] for DOMAIN (smtp://HOST[:PORT] and the like for STARTTLS)")
     e.add_argument("domain", metavar="DOMAIN")
     e.add_argument("address", metavar="HOST[:PORT]")
     e.add_argument("--sni", metavar="NAME", help="server name to send (default: the host, or the domain for an IP)")
+    e.add_argument("--protocol", choices=PROTOCOLS,
+                   help="what the server speaks before TLS (default: from the URL or the well-known port, else tls)")
     e.add_argument("--ca-bundle", metavar="FILE", help="PEM file of CA certificates to trust for this endpoint (a private CA)")
     e.set_defaults(handler=_command("checking", "cmd_endpoint_add"))
+    e = ends.add_parser("import", help="add or update endpoints from a file: CSV (domain,host,port,sni,protocol) "
+                        "or one 'DOMAIN HOST[:PORT] [--sni NAME] [--protocol P]' per line")
+    e.add_argument("file", metavar="FILE", help="the file ('-' reads standard input)")
+    e.add_argument("--format", choices=("text", "json"), default="text")
+    e.set_defaults(handler=_command("checking", "cmd_endpoint_import"))
     e = ends.add_parser("list", help="list endpoints and their last probe")
-    e.add_argument("--format", choices=("table", "json"), default="table")
+    e.add_argument("--format", choices=("table", "json", "csv"), default="table", help="csv is what 'endpoint import' reads")
     e.set_defaults(handler=_command("checking", "cmd_endpoint_list"))
     e = ends.add_parser("remove", help="stop probing HOST[:PORT] for DOMAIN")
     e.add_argument("domain", metavar="DOMAIN")

@@ -144,11 +144,17 @@ class EndpointRecord:
     lineage_id: int | None = None  # of the certificate held for the domain
     version: int | None = None
     ca_bundle: str | None = None  # a PEM file of extra trust anchors
+    protocol: str = "tls"  # spoken before TLS begins (sslterm.core.endpoints)
 
     @property
     def address(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The address with its protocol, as ``endpoint add`` and ``endpoint import`` accept it."""
+        return self.address if self.protocol == "tls" else f"{self.protocol}://{self.address}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -156,5 +162,5 @@ class EndpointRecord:
             "certificate_id": self.certificate_id, "last_probe_at": iso(self.last_probe_at),
             "last_error": self.last_error, "served_sha256": self.served_sha256,
             "served_not_after": iso(self.served_not_after), "drift": self.drift,
-            "trusted": self.trusted, "trust_reason": self.trust_reason, "ca_bundle": self.ca_bundle,
+            "trusted": self.trusted, "trust_reason": self.trust_reason, "ca_bundle": self.ca_bundle, "protocol": self.protocol,
         }

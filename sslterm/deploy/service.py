@@ -98,7 +98,7 @@ async def verify(store: Store, target: DeployTargetRecord, now: datetime, policy
     stale: list[str] = []
     seen_new = 0
     for attempt in range(policy.attempts):
-        results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni) for e in endpoints], timeout=policy.timeout)
+        results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni, e.protocol) for e in endpoints], timeout=policy.timeout)
         stale = [f"{r.endpoint.address} {'serves ' + _sha(r)[:16] + '…' if r.ok else 'failed: ' + (r.error or 'no certificate')}"
                  for r in results if not r.ok or _sha(r) != wanted]
         seen_new = 0 if stale else seen_new + 1
@@ -112,7 +112,7 @@ async def verify(store: Store, target: DeployTargetRecord, now: datetime, policy
         message = f"reload done but not serving v{record.version} ({(wanted or '')[:16]}…): {'; '.join(stale)}"
         deploys.record(target.id, record.id, "unverified", message, now, event="deploy_unverified")
         return DeployOutcome(target, "unverified", message, files, commands)
-    message = f"verified: {', '.join(e.address for e in endpoints)} serve v{record.version}"
+    message = f"verified: {', '.join(e.url for e in endpoints)} serve v{record.version}"
     deploys.record(target.id, record.id, "verified", message, now, event="verified")
     return DeployOutcome(target, "verified", message, files, commands)
 

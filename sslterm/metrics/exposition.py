@@ -74,7 +74,7 @@ class StoreCollector(Collector):
         for e in CheckStore(self.store).endpoints():
             if e.last_probe_at is None:
                 continue
-            labels = [e.domain, e.address]
+            labels = [e.domain, e.url]
             success.add_metric(labels, 0.0 if e.last_error else 1.0)
             if e.last_error is None:
                 drift.add_metric(labels, 1.0 if e.drift else 0.0)

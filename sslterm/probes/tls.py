@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
+from sslterm.core.endpoints import PROTOCOL_NAMES, TLS
+from sslterm.probes.starttls import NEGOTIATORS, Session, StartTlsError
+from sslterm.probes.starttls.session import MAX_LINE
+
 DEFAULT_CONCURRENCY = 64
 DEFAULT_TIMEOUT = 5.0
 
@@ -25,6 +29,7 @@ class Endpoint:
     host: str
     port: int = 443
     sni: str | None = None
+    protocol: str = TLS  # or a STARTTLS protocol: see sslterm.core.endpoints.PROTOCOLS
 
     @property
     def address(self) -> str:
@@ -99,31 +104,104 @@ def _connection_error(exc: OSError) -> str:
 
 
 async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DEFAULT_TIMEOUT) -> ProbeResult:
-    """Connect, handshake, read the chain, close; a silent server gives a timeout result."""
+    """Connect, upgrade if the protocol says so, handshake, read the chain, close.
+
+    The whole exchange shares one timeout; a silent server gives a timeout result
+    that names what we were waiting for.
+    """
     start = time.perf_counter()
     writer = None
+    session = None
+    server_hostname = None if _is_ip(endpoint.server_name) else endpoint.server_name
+
+    def result(error: str | None = None, chain: tuple[x509.Certificate, ...] = ()) -> ProbeResult:
+        return ProbeResult(endpoint, chain, error, time.perf_counter() - start)
+
     try:
         async with asyncio.timeout(timeout):
-            _, writer = await asyncio.open_connection(
-                endpoint.host, endpoint.port, ssl=context,
-                server_hostname=None if _is_ip(endpoint.server_name) else endpoint.server_name,
-                ssl_handshake_timeout=timeout,
-            )
-            ssl_object = writer.get_extra_info("ssl_object")
-            chain = _presented_chain(ssl_object)
-        return ProbeResult(endpoint, chain, None if chain else "the server presented no certificate", time.perf_counter() - start)
+            if endpoint.protocol == TLS:
+                _, writer = await asyncio.open_connection(endpoint.host, endpoint.port, ssl=context,
+                                                          server_hostname=server_hostname, ssl_handshake_timeout=timeout)
+            else:
+                reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, limit=MAX_LINE)
+                session = Session(reader, writer, endpoint.server_name, endpoint.port)
+                await NEGOTIATORS[endpoint.protocol](session)
+                session.stage = "the TLS handshake"
+                await writer.start_tls(context, server_hostname=server_hostname, ssl_handshake_timeout=timeout)
+            chain = _presented_chain(writer.get_extra_info("ssl_object"))
+        return result(None if chain else "the server presented no certificate", chain)
     except TimeoutError:
-        return ProbeResult(endpoint, error=f"timed out after {timeout:g} s (connect and handshake)", elapsed=time.perf_counter() - start)
+        waiting = "connect and handshake" if session is None else f"waiting for {session.stage}"
+        return result(f"timed out after {timeout:g} s ({waiting})")
+    except StartTlsError as exc:
+        return result(str(exc))
     except ssl.SSLError as exc:
-        return ProbeResult(endpoint, error=f"TLS handshake failed: {exc.reason or exc}", elapsed=time.perf_counter() - start)
+        if session is not None and _closed(exc):
+            return result(f"{PROTOCOL_NAMES[endpoint.protocol]}: the server accepted STARTTLS, then closed the connection during the TLS handshake")
+        if session is None and _plain_text_reply(exc):
+            return result("the server answered in plain text, not TLS" + await _protocol_hint(endpoint, timeout))
+        return result(f"TLS handshake failed: {exc.reason or exc}")
     except OSError as exc:
-        return ProbeResult(endpoint, error=_connection_error(exc), elapsed=time.perf_counter() - start)
+        if session is not None and isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)) \
+                and session.stage == "the TLS handshake":
+            return result(f"{PROTOCOL_NAMES[endpoint.protocol]}: the server accepted STARTTLS, then closed the connection during the TLS handshake")
+        return result(_connection_error(exc))
     except Exception as exc:  # noqa: BLE001 - a certificate we cannot parse is a result, not a crash
         detail = " ".join(str(exc).split()) or "it could not be read"
-        return ProbeResult(endpoint, error=f"the server's certificate could not be read: {detail}", elapsed=time.perf_counter() - start)
+        return result(f"the server's certificate could not be read: {detail}")
     finally:
         if writer is not None:
             writer.transport.abort()  # no close_notify round trip: we only wanted the handshake
+
+
+def _closed(exc: ssl.SSLError) -> bool:
+    return isinstance(exc, ssl.SSLEOFError) or "EOF" in str(exc) or exc.reason in ("UNEXPECTED_EOF_WHILE_READING",)
+
+
+def _plain_text_reply(exc: ssl.SSLError) -> bool:
+    """The server answered our ClientHello with something that is not TLS (a STARTTLS greeting, say)."""
+    return exc.reason in ("WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL")
+
+
+async def _protocol_hint(endpoint: Endpoint, timeout: float) -> str:
+    """Which protocol the server seems to speak in the clear: by its greeting, else by its port."""
+    from sslterm.core.endpoints import WELL_KNOWN_PORTS
+
+    guess = None
+    writer = None
+    greeting = b""
+    try:
+        async with asyncio.timeout(min(timeout, 2.0)):
+            reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port)
+            greeting = await reader.read(512)
+            guess = guess_protocol(greeting)
+    except (OSError, TimeoutError):
+        pass
+    finally:
+        if writer is not None:
+            writer.transport.abort()
+    if greeting.startswith(b"HTTP/"):
+        return ": it speaks plain HTTP on this port; probe its HTTPS port instead"
+    guess = guess or WELL_KNOWN_PORTS.get(endpoint.port)
+    if guess:
+        return f": it looks like {PROTOCOL_NAMES[guess]}, so set the endpoint's protocol to {guess}"
+    return ": it may need STARTTLS, so set the endpoint's protocol"
+
+
+def guess_protocol(greeting: bytes) -> str | None:
+    """The STARTTLS protocol a clear-text greeting belongs to, or None."""
+    text = greeting[:512].decode("latin-1").upper()
+    if text.startswith("220") and "FTP" in text:
+        return "ftp"
+    if text.startswith("220"):
+        return "smtp"
+    if text.startswith("* OK") or text.startswith("* PREAUTH"):
+        return "imap"
+    if text.startswith("+OK"):
+        return "pop3"
+    if len(greeting) > 5 and greeting[3] == 0 and greeting[4] == 10:  # a MySQL handshake packet, protocol 10
+        return "mysql"
+    return None
 
 
 async def probe_all(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from peewee import Case, Expression, Field, fn
 
+from sslterm.core.endpoint_file import BadLine, EndpointSpec
+from sslterm.core.endpoints import TLS, check_protocol, clean_host, format_address
 from sslterm.core.errors import InputError, NotFoundError
 from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, EndpointRecord
@@ -131,38 +133,73 @@ class CheckStore:
     # ------------------------------------------------------------ endpoints
 
     def add_endpoint(self, domain: str, host: str, port: int, sni: str | None, now: datetime,
-                     ca_bundle: str | None = None) -> EndpointRecord:
+                     ca_bundle: str | None = None, protocol: str = TLS) -> EndpointRecord:
         """Attach an endpoint to a web-domain (created if new, served by the live certificate for it).
 
-        ``ca_bundle`` names a PEM file of extra trust anchors for this endpoint (read at each probe).
+        ``ca_bundle`` names a PEM file of extra trust anchors for this endpoint (read at each probe);
+        ``protocol`` is what it speaks before TLS (sslterm.core.endpoints.PROTOCOLS).
         """
-        name = normalize_domain(domain, field="web-domain", allow_wildcard=False)
-        host = _host(host)
-        if not 1 <= port <= 65535:
-            raise InputError(f"port {port} is not between 1 and 65535")
-        sni_name = normalize_domain(sni, field="SNI name", allow_wildcard=False) if sni else None
+        fields = _endpoint_fields(domain, host, port, sni, protocol)
         with self.store.db.atomic():
-            web = WebDomain.get_or_none(WebDomain.name == name)
-            if web is None:
-                web = WebDomain.create(name=name)
-                try:
-                    record = self.store.resolve(name)
-                    web.certificate = record.id
-                    web.save()
-                    self.store._event("domain_attached", self.store._row(record.id), now, domain=name)
-                except NotFoundError:
-                    pass
-            if Endpoint.get_or_none((Endpoint.web_domain == web) & (Endpoint.host == host) & (Endpoint.port == port)):
-                raise InputError(f"{name} already has endpoint {host}:{port}")
-            row = Endpoint.create(web_domain=web, host=host, port=port, sni=sni_name, ca_bundle=ca_bundle)
-            self.store._event("endpoint_added", None, now, domain=name, detail=f"{host}:{port}" + (f" (SNI {sni_name})" if sni_name else ""))
+            row, outcome = self._put_endpoint(*fields, ca_bundle, now, replace=False)
+        if outcome != "added":
+            raise InputError(f"{fields[0]} already has endpoint {format_address(fields[1], fields[2])}")
         return self._endpoint_record(row)
+
+    def import_endpoints(self, specs: Iterable[EndpointSpec | BadLine], now: datetime) -> list[EndpointOutcome]:
+        """Add or update every endpoint of a file in one transaction; each line gets an outcome.
+
+        Importing the same file twice changes nothing the second time ("unchanged");
+        a line naming an endpoint that exists with another SNI, protocol or CA bundle
+        updates it. A bad line is reported and the others still go in.
+        """
+        outcomes = []
+        with self.store.db.atomic():
+            for spec in specs:
+                if isinstance(spec, BadLine):
+                    outcomes.append(EndpointOutcome(spec.line, "error", spec.reason))
+                    continue
+                try:
+                    fields = _endpoint_fields(spec.domain, spec.host, spec.port, spec.sni, spec.protocol)
+                    row, outcome = self._put_endpoint(*fields, spec.ca_bundle, now, replace=True)
+                except InputError as exc:
+                    outcomes.append(EndpointOutcome(spec.line, "error", str(exc)))
+                    continue
+                outcomes.append(EndpointOutcome(spec.line, outcome, f"{fields[0]} {_url(row.host, row.port, row.protocol)}"
+                                                + (f" (SNI {row.sni})" if row.sni else "")))
+        return outcomes
+
+    def _put_endpoint(self, name: str, host: str, port: int, sni: str | None, protocol: str, ca_bundle: str | None,
+                      now: datetime, *, replace: bool) -> tuple[Endpoint, str]:
+        """Add the endpoint, or (``replace``) bring an existing one to these fields: (row, added|updated|unchanged)."""
+        web = WebDomain.get_or_none(WebDomain.name == name)
+        if web is None:
+            web = WebDomain.create(name=name)
+            try:
+                record = self.store.resolve(name)
+                web.certificate = record.id
+                web.save()
+                self.store._event("domain_attached", self.store._row(record.id), now, domain=name)
+            except NotFoundError:
+                pass
+        row = Endpoint.get_or_none((Endpoint.web_domain == web) & (Endpoint.host == host) & (Endpoint.port == port))
+        detail = _url(host, port, protocol) + (f" (SNI {sni})" if sni else "")
+        if row is None:
+            row = Endpoint.create(web_domain=web, host=host, port=port, sni=sni, ca_bundle=ca_bundle, protocol=protocol)
+            self.store._event("endpoint_added", None, now, domain=name, detail=detail)
+            return row, "added"
+        if not replace or (row.sni, row.protocol, row.ca_bundle) == (sni, protocol, ca_bundle):
+            return row, "unchanged"
+        row.sni, row.protocol, row.ca_bundle = sni, protocol, ca_bundle
+        row.save()
+        self.store._event("endpoint_changed", None, now, domain=name, detail=detail)
+        return row, "updated"
 
     def remove_endpoint(self, domain: str, host: str, port: int, now: datetime) -> None:
         name = normalize_domain(domain, field="web-domain", allow_wildcard=False)
         with self.store.db.atomic():
             row = (Endpoint.select().join(WebDomain)
-                   .where((WebDomain.name == name) & (Endpoint.host == _host(host)) & (Endpoint.port == port)).first())
+                   .where((WebDomain.name == name) & (Endpoint.host == clean_host(host)) & (Endpoint.port == port)).first())
             if row is None:
                 raise NotFoundError(f"{name} has no endpoint {host}:{port}: see 'sslterm endpoint list'")
             row.delete_instance()
@@ -190,6 +227,7 @@ class CheckStore:
             last_probe_at=row.last_probe_at, last_error=row.last_error, served_sha256=row.served_sha256,
             served_not_after=row.served_not_after, drift=row.drift, trusted=row.trusted, trust_reason=row.trust_reason,
             lineage_id=cert.lineage_id if cert else None, version=cert.version if cert else None, ca_bundle=row.ca_bundle,
+            protocol=row.protocol,
         )
 
     def held_version(self, sha256: str) -> tuple[int | None, int, datetime | None] | None:
@@ -259,25 +297,22 @@ def _records(where: Expression, *order: Field) -> Iterator[CertificateRecord]:
     return list_records(Certificate.select(*LIST_COLUMNS).join(Owner).where(where).order_by(*order).tuples().iterator())
 
 
-def _host(host: str) -> str:
-    clean = host.strip().strip("[]").lower()
-    if not clean or any(ch.isspace() or ch in "/@" for ch in clean):
-        raise InputError(f"host {host!r} is not a host name or IP address")
-    return clean
+def _endpoint_fields(domain: str, host: str, port: int, sni: str | None, protocol: str) -> tuple[str, str, int, str | None, str]:
+    """An endpoint's fields checked and in their stored form, or an InputError naming the bad one."""
+    name = normalize_domain(domain, field="web-domain", allow_wildcard=False)
+    if not 1 <= port <= 65535:
+        raise InputError(f"port {port} is not between 1 and 65535")
+    sni_name = normalize_domain(sni, field="SNI name", allow_wildcard=False) if sni else None
+    return name, clean_host(host), port, sni_name, check_protocol(protocol)
 
 
-def parse_address(text: str) -> tuple[str, int]:
-    """``HOST[:PORT]`` (IPv6 as ``[::1]:443``), port 443 by default."""
-    raw = text.strip()
-    if raw.startswith("["):
-        host, _, rest = raw[1:].partition("]")
-        port_text = rest[1:] if rest.startswith(":") else ""
-    elif raw.count(":") == 1:
-        host, port_text = raw.split(":")
-    else:
-        host, port_text = raw, ""
-    try:
-        port = int(port_text) if port_text else 443
-    except ValueError:
-        raise InputError(f"port in {text!r} is not a number") from None
-    return _host(host), port
+def _url(host: str, port: int, protocol: str) -> str:
+    return format_address(host, port) if protocol == TLS else f"{protocol}://{format_address(host, port)}"
+
+
+class EndpointOutcome(NamedTuple):
+    """What importing one line did: added, updated, unchanged or error."""
+
+    line: int
+    outcome: str
+    message: str

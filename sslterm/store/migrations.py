@@ -158,8 +158,13 @@ V9_ALERTING: list[Step] = [
     'CREATE INDEX "outbox_sent_at" ON "outbox" ("sent_at")',
 ]
 
+# Reach: an endpoint speaks a protocol before TLS (sslterm.core.endpoints), plain TLS for every existing one.
+V10_PROTOCOLS: list[Step] = [
+    'ALTER TABLE "endpoint" ADD COLUMN "protocol" VARCHAR(255) NOT NULL DEFAULT \'tls\'',
+]
+
 MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY, V8_AUDIT_CHAIN,
-                                V9_ALERTING]
+                                V9_ALERTING, V10_PROTOCOLS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -123,6 +123,7 @@ class Endpoint(BaseModel):
     trusted = BooleanField(null=True)
     trust_reason = TextField(null=True)
     ca_bundle = TextField(null=True)  # a PEM file of extra trust anchors for this endpoint
+    protocol = CharField(default="tls")  # spoken before TLS: sslterm.core.endpoints.PROTOCOLS
 
 
 class Channel(BaseModel):

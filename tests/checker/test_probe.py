@@ -84,7 +84,8 @@ def test_handshake_failure(store, servers):
     CheckStore(store).add_endpoint("site.example", "127.0.0.1", port, None, NOW)
     report = run(store, chain)
     problem = next(p for p in report.problems if p.kind == "probe-failed")
-    assert "TLS handshake failed" in problem.message and problem.severity == "CRITICAL"
+    assert problem.message == "the server answered in plain text, not TLS: it speaks plain HTTP on this port; probe its HTTPS port instead"
+    assert problem.severity == "CRITICAL"
     assert CheckStore(store).endpoints()[0].last_error == problem.message
 
 

@@ -18,7 +18,8 @@ from sslterm.core.errors import InputError, SslTermError
 from sslterm.deploy.files import resolve_owner
 from sslterm.core.names import normalize_domain, to_unicode
 from sslterm.core.records import CertificateRecord, EndpointRecord
-from sslterm.store.checks import CheckStore, parse_address
+from sslterm.core.endpoints import parse_address
+from sslterm.store.checks import CheckStore
 from sslterm.store.deploy_targets import DeployStore
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.screens.dialogs import ConfirmDialog
@@ -96,9 +97,9 @@ class ChangeScreen(SslTermScreen):
             yield Label("", id="new-domain-error", classes="field-error")
             yield Label("Endpoints the checker probes for these web-domains (Del removes)")
             yield DataTable(id="endpoints", cursor_type="row")
-            yield Input(placeholder="e: endpoint for the selected web-domain: host[:port] [sni]", id="new-endpoint")
+            yield Input(placeholder="e: endpoint: host[:port] or smtp://host:25, then an SNI name if any", id="new-endpoint")
             yield Label("", id="new-endpoint-error", classes="field-error")
-            yield Label("Deploy targets: where each new version is written (Enter edits, Del removes, D deploys now)")
+            yield Label("Deploy targets: where new versions go (Enter edits, Del removes, D deploys now)")
             yield DataTable(id="targets", cursor_type="row")
             yield Input(placeholder='t: fullchain=/etc/nginx/ssl/x.pem key=/etc/nginx/ssl/x.key check="nginx -t" reload="nginx -s reload"',
                         id="new-target")
@@ -135,7 +136,7 @@ class ChangeScreen(SslTermScreen):
         self.endpoints.clear()
         for e in data.endpoints:
             result = "not probed yet" if e.last_probe_at is None else e.last_error or ("drift" if e.drift else "ok") + ("" if e.trusted else ", untrusted")
-            self.endpoints.add_row(plain(e.domain), plain(e.address), plain(e.sni or ""), plain(result))
+            self.endpoints.add_row(plain(e.domain), plain(e.url), plain(e.sni or ""), plain(result))
         self.targets.clear()
         for t in data.targets:
             last = "never" if t.last_result is None else f"{t.last_result} (v{t.last_version})"
@@ -187,10 +188,10 @@ class ChangeScreen(SslTermScreen):
         domain = self.data.record.web_domains[max(row, 0)]
         parts = event.value.split()
         if not parts or len(parts) > 2:
-            self.endpoint_error.update("Enter host[:port], optionally followed by an SNI name.")
+            self.endpoint_error.update("Enter host[:port] or smtp://host[:port], optionally followed by an SNI name.")
             return
         try:
-            host, port = parse_address(parts[0])
+            where = parse_address(parts[0])
         except InputError as exc:
             self.endpoint_error.update(Text(str(exc)))
             return
@@ -198,8 +199,8 @@ class ChangeScreen(SslTermScreen):
         sni = parts[1] if len(parts) == 2 else None
         store, now = self.services.store, self.services.now()
         self.new_endpoint.value = ""
-        self.job("endpoint", lambda: CheckStore(store).add_endpoint(domain, host, port, sni, now),
-                 lambda rec: (self.notify(f"{domain} will be probed at {rec.address}.", markup=False), self.load()))
+        self.job("endpoint", lambda: CheckStore(store).add_endpoint(domain, where.host, where.port, sni, now, protocol=where.protocol),
+                 lambda rec: (self.notify(f"{domain} will be probed at {rec.url}.", markup=False), self.load()))
 
     def action_focus_target(self) -> None:
         self.new_target.focus()
@@ -263,7 +264,7 @@ class ChangeScreen(SslTermScreen):
             e = self.data.endpoints[self.endpoints.cursor_row]
             store, now = self.services.store, self.services.now()
             self.job("endpoint", lambda: CheckStore(store).remove_endpoint(e.domain, e.host, e.port, now),
-                     lambda _: (self.notify(f"Endpoint {e.address} removed.", markup=False), self.load()))
+                     lambda _: (self.notify(f"Endpoint {e.url} removed.", markup=False), self.load()))
             return
         if self.data is None or not self.webs.has_focus or not self.data.record.web_domains:
             return

@@ -34,7 +34,8 @@ from sslterm.core.names import normalize_country, normalize_domain, normalize_em
 from sslterm.core.records import CertificateRecord
 from sslterm.core.validate import validate
 from sslterm.store import Store
-from sslterm.store.checks import CheckStore, parse_address
+from sslterm.core.endpoints import PROTOCOL_NAMES, Address, parse_address
+from sslterm.store.checks import CheckStore
 from sslterm.store.creating import create_request, create_self_signed
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.services import Services
@@ -164,7 +165,8 @@ class WizardScreen(SslTermScreen):
                     yield FormField(f"{label} file", id=f"{slot}-file", placeholder="/etc/ssl/site.pem, site.pfx ...")
                 yield FormField("Password (PFX/P12 or encrypted key)", id="password", password=True)
             with VerticalScroll(id="step-live"):
-                yield FormField("Server (host[:port], port 443 by default)", id="address", placeholder="www.example.com:443", validator=parse_address)
+                yield FormField("Server: host[:port] (443 by default), or smtp://host[:port] for STARTTLS", id="address",
+                                placeholder="www.example.com:443", validator=parse_address)
                 yield FormField("SNI name (optional)", id="sni", validator=_optional(lambda v: normalize_domain(v, field="SNI name", allow_wildcard=False)))
                 yield FormField("Username (owner)", id="live-owner", value=store.user, validator=_required("owner"))
                 yield StateCheckbox("Also probe this endpoint in the renewal checker", value=True, id="live-probe", compact=True)
@@ -347,23 +349,24 @@ class WizardScreen(SslTermScreen):
         values = self._fields("address", "sni", "live-owner")
         if values is None:
             return
-        host, port = values["address"]
+        where: Address = values["address"]
         sni = values["sni"]
         probe_it = self.query_one("#live-probe", Checkbox).value
-        domain = sni or host
-        self._busy("fetch", lambda: asyncio.run(probe_all([Endpoint(domain, host, port, sni)]))[0],
-                   lambda result: self._live_fetched(result, values["live-owner"], host, port, sni, probe_it))
+        domain = sni or where.host
+        self._busy("fetch", lambda: asyncio.run(probe_all([Endpoint(domain, where.host, where.port, sni, where.protocol)]))[0],
+                   lambda result: self._live_fetched(result, values["live-owner"], where, sni, probe_it))
 
-    def _live_fetched(self, result: Any, owner: str, host: str, port: int, sni: str | None, probe_it: bool) -> None:
+    def _live_fetched(self, result: Any, owner: str, where: Address, sni: str | None, probe_it: bool) -> None:
         address = self.query_one("#address-field", FormField)
         if not result.ok:
-            address.show_error(f"{host}:{port}: {result.error}")
+            address.show_error(f"{where.text}: {result.error}")
             return
         now = self.services.now()
         leaf, chain = result.chain[0], list(result.chain[1:])
         info = inspect_certificate(leaf)
         findings = validate(leaf, chain, now).problems
-        rows = [("Type", "Existing, fetched from a live server (no key: tracked for expiry)"), ("Server", f"{host}:{port}" + (f" (SNI {sni})" if sni else "")),
+        rows = [("Type", "Existing, fetched from a live server (no key: tracked for expiry)"), ("Server", where.text + ("" if where.protocol == "tls" else f" ({PROTOCOL_NAMES[where.protocol]} STARTTLS)")
+                                                                                 + (f" (SNI {sni})" if sni else "")),
                 ("Owner", owner), ("Subject", info.subject_text), ("Names", ", ".join(info.all_names)), ("Issuer", info.issuer_text),
                 ("Valid", f"{info.not_before:%Y-%m-%d} to {info.not_after:%Y-%m-%d}"), ("Chain served", f"{len(result.chain)} certificate(s)"),
                 ("Probe in checker", "yes" if probe_it else "no")]
@@ -371,7 +374,7 @@ class WizardScreen(SslTermScreen):
         def create(store: Store, at: datetime) -> CertificateRecord:
             record = store.add_certificate(leaf, chain, None, type="existing", owner=owner, now=at).record
             if probe_it and not record.domain.startswith("*"):
-                CheckStore(store).add_endpoint(record.domain, host, port, sni, at)
+                CheckStore(store).add_endpoint(record.domain, where.host, where.port, sni, at, protocol=where.protocol)
             return record
 
         self._review(Plan("Certificate from a live server", rows, create, [f"{f.code}: {f.message}" for f in findings]))
