@@ -159,6 +159,31 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("address", metavar="HOST[:PORT]")
     e.set_defaults(handler=_command("checking", "cmd_endpoint_remove"))
 
+    p = verbs.add_parser("discover", help="take in what servers already use: nginx, apache, haproxy, or scan hosts")
+    finds = p.add_subparsers(dest="discover_verb", metavar="SOURCE", required=True)
+    for server, config_help in (("nginx", "read these files instead of running 'nginx -T'"),
+                                ("apache", "read this apache2.conf / httpd.conf (default: the one apachectl -V names)"),
+                                ("haproxy", "the HAProxy configuration (default /etc/haproxy/haproxy.cfg)")):
+        f = finds.add_parser(server, help=f"import the certificates {server} serves, add its endpoints, propose deploy targets")
+        f.add_argument("--config", metavar="FILE", default="/etc/haproxy/haproxy.cfg" if server == "haproxy" else None, help=config_help)
+        if server == "nginx":
+            f.add_argument("--nginx", metavar="BINARY", help="the nginx to run (default: nginx on PATH)")
+        if server == "apache":
+            f.add_argument("--apachectl", metavar="BINARY", help="the apachectl to ask (default: apache2ctl or apachectl on PATH)")
+        f.add_argument("--dry-run", action="store_true", help="show what was found and what would be added; change nothing")
+        f.add_argument("--yes", action="store_true", help="add the proposed deploy targets without asking (for scripts)")
+        f.add_argument("--owner", metavar="USER", help="owner of imported certificates (default: you)")
+        f.set_defaults(handler=_command("discovering", f"cmd_discover_{server}"))
+    f = finds.add_parser("scan", help="probe HOST... on --ports and track what each serves (certificates and endpoints)")
+    f.add_argument("hosts", metavar="HOST", nargs="+", help="host names, IP addresses or an IPv4 network (10.0.0.0/28)")
+    f.add_argument("--ports", default="443", metavar="LIST", help="ports to probe, e.g. 443,8443,25 (default 443); 25, 587, 143 … speak STARTTLS")
+    f.add_argument("--max", type=int, default=4096, metavar="N", help="refuse a scan of more than N host:port pairs (default 4096)")
+    f.add_argument("--concurrency", type=int, default=64, metavar="N", help="probes at once (default 64)")
+    f.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="connect and handshake timeout per probe (default 5)")
+    f.add_argument("--dry-run", action="store_true", help="probe and show what was found; store nothing")
+    f.add_argument("--owner", metavar="USER", help="owner of the tracked certificates (default: you)")
+    f.set_defaults(handler=_command("discovering", "cmd_discover_scan"))
+
     p = verbs.add_parser("deploy", help="write each new version where it is served, reload, verify (try --dry-run first)")
     deploys = p.add_subparsers(dest="deploy_verb", metavar="ACTION", required=True)
     d = deploys.add_parser("add", help="add a deploy target to a certificate's lineage")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from sslterm.core.endpoints import PROTOCOL_NAMES, TLS
+from sslterm.core.endpoints import PROTOCOL_NAMES, TLS, is_ip
 from sslterm.probes.starttls import NEGOTIATORS, Session, StartTlsError
 from sslterm.probes.starttls.session import MAX_LINE
 
@@ -39,7 +39,7 @@ class Endpoint:
     @property
     def server_name(self) -> str:
         """The name sent as SNI and checked against the certificate."""
-        return self.sni or (self.domain if _is_ip(self.host) else self.host)
+        return self.sni or (self.domain if is_ip(self.host) else self.host)
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,6 @@ class ProbeResult:
     @property
     def leaf(self) -> x509.Certificate | None:
         return self.chain[0] if self.chain else None
-
-
-def _is_ip(host: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def client_context() -> ssl.SSLContext:
@@ -112,7 +102,7 @@ async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DE
     start = time.perf_counter()
     writer = None
     session = None
-    server_hostname = None if _is_ip(endpoint.server_name) else endpoint.server_name
+    server_hostname = None if is_ip(endpoint.server_name) else endpoint.server_name
 
     def result(error: str | None = None, chain: tuple[x509.Certificate, ...] = ()) -> ProbeResult:
         return ProbeResult(endpoint, chain, error, time.perf_counter() - start)
