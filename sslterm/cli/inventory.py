@@ -23,6 +23,25 @@ LIST_COLUMNS = ("id", "domain", "name", "owner", "type", "status", "days_left", 
 LINEAGE_LABELS = {"superseded": "renewed: supersedes #", "history": "history of #"}
 
 
+def read_key_passwords(path: str | None) -> dict[str, bytes] | None:
+    """Keystore key passwords: ``ALIAS=PASSWORD`` lines, or one line that applies to every entry."""
+    if not path:
+        return None
+    try:
+        lines = [line for line in Path(path).read_bytes().splitlines() if line.strip()]
+    except OSError as exc:
+        raise InputError(f"cannot read key password file {path}: {exc.strerror or exc}") from None
+    if len(lines) == 1 and b"=" not in lines[0]:
+        return {"*": lines[0]}
+    passwords = {}
+    for number, line in enumerate(lines, 1):
+        alias, sep, password = line.partition(b"=")
+        if not sep or not alias.strip():
+            raise InputError(f"{path}: line {number} is not ALIAS=PASSWORD")
+        passwords[alias.strip().decode("utf-8", "replace")] = password
+    return passwords
+
+
 def read_password(path: str | None) -> bytes | None:
     """The first line of a password file (trailing newline removed), or None."""
     if not path:
@@ -39,6 +58,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     scan = Scan(
         [Path(p) for p in args.paths], read_password(args.password_file),
         Path(args.key) if args.key else None, Path(args.chain) if args.chain else None, track_ca=args.track_ca,
+        key_passwords=read_key_passwords(args.key_password_file),
     )
     owner, now = args.owner or ctx.user, ctx.clock.now()
     if args.name:

@@ -44,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--chain", metavar="FILE", help="chain (intermediate certificates)")
     p.add_argument("--owner", metavar="NAME", help="owner (default: the current OS user)")
     p.add_argument("--name", metavar="NAME", help="certificate name (only when importing one certificate)")
-    p.add_argument("--password-file", metavar="FILE", help="file holding the password of encrypted keys or PKCS#12 files")
+    p.add_argument("--password-file", metavar="FILE",
+                   help="file holding the password of encrypted keys, PKCS#12 files or JKS/JCEKS keystores (the store password)")
+    p.add_argument("--key-password-file", metavar="FILE",
+                   help="keystore entries whose key has its own password: ALIAS=PASSWORD lines (or one line for every entry)")
     p.add_argument("--no-ca", dest="track_ca", action="store_false",
                    help="keep CA certificates that chain no leaf as chain material only, instead of tracking them as type ca")
     p.add_argument("--no-supersede", dest="supersede", action="store_false",
@@ -74,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("export", help="write a certificate (and optionally its key) to files")
     p.add_argument("ref", metavar="ID|DOMAIN")
     p.add_argument("--out", metavar="DIR", required=True)
-    p.add_argument("--format", choices=("pem", "der", "pfx"), default="pem")
+    p.add_argument("--format", choices=("pem", "der", "pfx", "k8s-secret"), default="pem",
+                   help="k8s-secret: a kubernetes.io/tls Secret YAML for 'kubectl apply -f' (needs --with-key)")
     p.add_argument("--with-key", action="store_true", help="also write the private key (0600)")
     p.add_argument("--password-file", metavar="FILE", help="encrypt the .pfx with the password in FILE (asked when it holds the key)")
     p.add_argument("--encrypt-key", action="store_true", help="pem/der: encrypt the key file with a passphrase ($SSLTERM_NEW_PASSPHRASE or asked)")

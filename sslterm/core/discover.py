@@ -19,6 +19,7 @@ import stat
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Iterator
 
 from cryptography import x509
@@ -30,6 +31,7 @@ from sslterm.core.parse import MAX_INPUT_BYTES, PrivateKey, load_checked_key, lo
 from sslterm.core.validate import order_chain
 
 CERT_SUFFIXES = {".pem", ".crt", ".cer", ".cert", ".der", ".key", ".p7b", ".p7c", ".pfx", ".p12", ".csr"}
+KeyPasswords = Mapping[str, bytes] | None  # a keystore entry's own key password by alias, "*" for any
 POOL_THRESHOLD = 2000  # files; below this a pool costs more to start than it saves
 POOL_CHUNK = 250
 STEAL_AFTER_S = 0.01  # a worker finishes a chunk in ~25 ms: wait this long for it before parsing one here
@@ -142,19 +144,19 @@ def _looks_like_material(path: str, name: str) -> bool:
         return False
 
 
-def parse_file(path: str, explicit: bool, password: bytes | None) -> ParsedFile:
+def parse_file(path: str, explicit: bool, password: bytes | None, key_passwords: KeyPasswords = None) -> ParsedFile:
     """Read one file into PEM text and summaries (runs in a worker process for big imports)."""
     try:
         data = read_input(path)
     except ParseError as exc:
         return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
     try:
-        return _parse_data(path, explicit, data, password)
+        return _parse_data(path, explicit, data, password, key_passwords)
     except Exception as exc:  # noqa: BLE001 - one file's problem is that file's line; it never stops the import
         return ParsedFile(path, explicit, error=unreadable_reason(exc))
 
 
-def _parse_data(path: str, explicit: bool, data: bytes, password: bytes | None) -> ParsedFile:
+def _parse_data(path: str, explicit: bool, data: bytes, password: bytes | None, key_passwords: KeyPasswords = None) -> ParsedFile:
     der = lone_certificate_der(data)
     if der is not None:  # the usual file: one certificate, read without the general parser
         try:
@@ -164,7 +166,7 @@ def _parse_data(path: str, explicit: bool, data: bytes, password: bytes | None) 
         else:
             return ParsedFile(path, explicit, ((pem_text(der), summarize_certificate(cert, der)),))
     try:
-        bundle = read_bundle(data, password)
+        bundle = read_bundle(data, password, key_passwords)
     except (ParseError, PasswordError) as exc:
         return ParsedFile(path, explicit, error=_strip_path(str(exc), path))
     certs = []
@@ -194,11 +196,12 @@ def pem_text(der: bytes) -> str:
     return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
 
 
-def _parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None) -> list[ParsedFile]:
-    return [parse_file(path, explicit, password) for path, explicit in chunk]
+def _parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None, key_passwords: KeyPasswords = None) -> list[ParsedFile]:
+    return [parse_file(path, explicit, password, key_passwords) for path, explicit in chunk]
 
 
-def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: int | None = None) -> Iterator[ParsedFile]:
+def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: int | None = None,
+              key_passwords: KeyPasswords = None) -> Iterator[ParsedFile]:
     """Parse every file, in file order, in a process pool when there are many.
 
     Results are yielded as they arrive, so the caller can store the first files
@@ -210,11 +213,11 @@ def parse_all(files: list[tuple[str, bool]], password: bytes | None, workers: in
     count = workers if workers is not None else max(1, (os.cpu_count() or 1) - 1)
     if count < 1 or len(files) < POOL_THRESHOLD:
         for path, explicit in files:
-            yield parse_file(path, explicit, password)
+            yield parse_file(path, explicit, password, key_passwords)
         return
     chunks = [files[i : i + POOL_CHUNK] for i in range(0, len(files), POOL_CHUNK)]
     with ProcessPoolExecutor(max_workers=count, initializer=_quiet_worker) as pool:
-        for part in _shared(pool, chunks, password):
+        for part in _shared(pool, chunks, password, key_passwords):
             yield from part
 
 
@@ -225,7 +228,8 @@ def _quiet_worker() -> None:
     warnings.simplefilter("ignore")
 
 
-def _shared(pool: ProcessPoolExecutor, chunks: list[list[tuple[str, bool]]], password: bytes | None) -> Iterator[list[ParsedFile]]:
+def _shared(pool: ProcessPoolExecutor, chunks: list[list[tuple[str, bool]]], password: bytes | None,
+            key_passwords: KeyPasswords = None) -> Iterator[list[ParsedFile]]:
     """Each chunk's results in order, the caller parsing from the back whenever the next is not ready.
 
     A future no worker has started can be cancelled and its chunk parsed here
@@ -233,14 +237,14 @@ def _shared(pool: ProcessPoolExecutor, chunks: list[list[tuple[str, bool]]], pas
     The caller first waits a little, so that when it is the slower side it does
     not take work a worker was about to finish.
     """
-    futures = [pool.submit(_parse_chunk, chunk, password) for chunk in chunks]
+    futures = [pool.submit(_parse_chunk, chunk, password, key_passwords) for chunk in chunks]
     parsed_here: dict[int, list[ParsedFile]] = {}
     last = len(futures) - 1
     try:
         for index, future in enumerate(futures):
             while index not in parsed_here and last > index and not wait([future], timeout=STEAL_AFTER_S).done:
                 if futures[last].cancel():
-                    parsed_here[last] = _parse_chunk(chunks[last], password)
+                    parsed_here[last] = _parse_chunk(chunks[last], password, key_passwords)
                 last -= 1
             yield parsed_here.pop(index) if index in parsed_here else future.result()
     finally:  # stopped early (Ctrl-C, an error while storing): leave the rest unread, as Executor.map does
@@ -258,8 +262,9 @@ class Scan:
     """
 
     def __init__(self, paths: list[Path], password: bytes | None = None, key_file: Path | None = None,
-                 chain_file: Path | None = None, workers: int | None = None, track_ca: bool = True) -> None:
-        self.password, self.workers, self.track_ca = password, workers, track_ca
+                 chain_file: Path | None = None, workers: int | None = None, track_ca: bool = True,
+                 key_passwords: KeyPasswords = None) -> None:
+        self.password, self.workers, self.track_ca, self.key_passwords = password, workers, track_ca, key_passwords
         self.ca_found = 0  # CA certificates read (tracked or kept as chain material)
         self.files, self.rejections = walk(paths)
         self._key_ders: list[bytes] = []
@@ -287,7 +292,7 @@ class Scan:
         seen: set[str] = set()
         issuers: set[str] = set()  # of the leaves: the CA certificates with these subjects are chain links
         cas: list[Candidate] = []
-        for parsed in parse_all(self.files, self.password, self.workers):
+        for parsed in parse_all(self.files, self.password, self.workers, self.key_passwords):
             if parsed.error is not None:
                 if parsed.explicit or os.path.splitext(parsed.path)[1].lower() in CERT_SUFFIXES:
                     self.rejections.append(Rejection(parsed.path, parsed.error))

@@ -10,9 +10,10 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from sslterm.core.errors import InputError
 from sslterm.core.files import safe_filename
+from sslterm.core.k8s import secret_yaml
 from sslterm.core.parse import PrivateKey
 
-FORMATS = ("pem", "der", "pfx")
+FORMATS = ("pem", "der", "pfx", "k8s-secret")
 PUBLIC_MODE = 0o644
 PRIVATE_MODE = 0o600
 
@@ -40,6 +41,7 @@ def export_files(
     pem: ``<name>.crt``, ``<name>.chain.crt`` (only with a chain), ``<name>.fullchain.crt``, ``<name>.key``.
     der: ``<name>.der``, ``<name>.chain.p7b``, ``<name>.key.der`` (PKCS#8).
     pfx: ``<name>.pfx`` holding certificate, chain and (when given) key.
+    k8s-secret: ``<name>.secret.yaml``, a ``kubernetes.io/tls`` Secret (full chain and key; the key is required).
     """
     base = safe_filename(name)
     if fmt == "pem":
@@ -54,6 +56,13 @@ def export_files(
             base.encode(), key, cert, chain or None, encryption  # type: ignore[arg-type]
         )
         return [ExportFile(f"{base}.pfx", data, PRIVATE_MODE if key is not None else PUBLIC_MODE)]
+    if fmt == "k8s-secret":
+        if key is None:
+            raise InputError("a kubernetes.io/tls Secret holds the private key too: export it with the key", "format")
+        if key_passphrase is not None:
+            raise InputError("a Kubernetes Secret's key cannot be encrypted: the Secret itself is what to protect", "format")
+        fullchain = b"".join(_pem(c) for c in [cert, *chain])
+        return [ExportFile(f"{base}.secret.yaml", secret_yaml(name, fullchain, private_key_pem(key)), PRIVATE_MODE)]
     raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}", "format")
 
 

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Union
 
 from cryptography import x509
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from sslterm.core.errors import library_reason, ParseError, PasswordError
+from sslterm.core.k8s import is_secret, secret_pems
+from sslterm.core.keystore import is_keystore, read_keystore
 
 MAX_INPUT_BYTES = 1024 * 1024
 _READ_SIZE = 65536
@@ -106,12 +109,13 @@ def lone_certificate_der(data: bytes) -> bytes | None:
         return None
 
 
-def read_bundle(data: bytes | str, password: bytes | None = None) -> Bundle:
+def read_bundle(data: bytes | str, password: bytes | None = None, key_passwords: Mapping[str, bytes] | None = None) -> Bundle:
     """Parse certificates, private keys and requests out of ``data``.
 
     Args:
-        data: the raw input (PEM text, DER, PKCS#7 or PKCS#12 bytes).
-        password: for encrypted keys and PKCS#12 files.
+        data: the raw input (PEM text, DER, PKCS#7, PKCS#12, a JKS/JCEKS keystore, a Kubernetes TLS Secret).
+        password: for encrypted keys, PKCS#12 files and keystores.
+        key_passwords: a keystore entry's own key password, by alias (``*``: any entry).
 
     Raises:
         ParseError: nothing usable was found, or a block is damaged.
@@ -124,12 +128,24 @@ def read_bundle(data: bytes | str, password: bytes | None = None) -> Bundle:
     data = data.removeprefix(b"\xef\xbb\xbf")
     if not data.strip():
         raise ParseError("the input is empty: paste or point at a certificate, key or request")
-    if b"-----BEGIN " in data:
+    if is_keystore(data):
+        bundle = _read_keystore(data, password, key_passwords)
+    elif is_secret(data):
+        bundle = _read_pem(b"\n".join(secret_pems(data)), password)
+    elif b"-----BEGIN " in data:
         bundle = _read_pem(data, password)
     else:
         bundle = _read_der(data, password)
     if bundle.empty:
         raise ParseError("no certificate, private key or request found in the input")
+    return bundle
+
+
+def _read_keystore(data: bytes, password: bytes | None, key_passwords: Mapping[str, bytes] | None) -> Bundle:
+    contents = read_keystore(data, password, key_passwords)
+    bundle = Bundle()
+    bundle.certificates = [_guard("certificate", lambda der=der: x509.load_der_x509_certificate(der)) for der in contents.certificates]
+    bundle.keys = [_load_key(der, None, pem=False) for der in contents.keys]
     return bundle
 
 

@@ -116,3 +116,14 @@ def _root_bundle(tmp_path, chains):
     path.write_bytes(pem(*(c.root.cert for c in chains.values())))
     return path
 
+
+
+def test_the_nginx_T_dump_gives_the_same_sites_as_the_files(site_nginx):
+    from sslterm.discovery import nginx
+
+    server, chains, ports, files = site_nginx
+    binary, dump = nginx.run_dump(NGINX, server.conf)
+    assert "# configuration file " in dump
+    from_dump, from_files = nginx.from_dump(dump, binary), nginx.from_files(server.conf, binary)
+    assert [(s.names, s.listens, s.files) for s in from_dump.sites] == [(s.names, s.listens, s.files) for s in from_files.sites]
+    assert len(from_dump.sites) == 3 and from_dump.check == (NGINX, "-t")

@@ -77,6 +77,8 @@ class DownloadDialog(ModalScreen["DownloadRequest | None"]):
                 yield RadioButton("PEM files (.crt, .chain.crt, .fullchain.crt)", value=True, id="pem", compact=True)
                 yield RadioButton("PFX / PKCS#12 (.pfx)", id="pfx", compact=True)
                 yield RadioButton("DER (.der, .chain.p7b)", id="der", compact=True)
+                yield RadioButton("Kubernetes TLS Secret (.secret.yaml, holds the key)", id="k8s-secret", compact=True,
+                                  disabled=not self.has_key)
             yield StateCheckbox("Include private key (written 0600)", id="with-key", disabled=not self.has_key, compact=True)
             if self.csr_only:
                 yield Label("Writes <name>.csr (PEM) to send to your CA.")
