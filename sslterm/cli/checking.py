@@ -90,9 +90,12 @@ def cmd_endpoint_import(ctx: Context, args: argparse.Namespace) -> int:
     """Exit 0 when every line went in (added, updated or unchanged), 1 when some line was refused."""
     from dataclasses import replace
 
-    from sslterm.core.endpoint_file import BadLine, read_endpoints
+    from sslterm.core.endpoint_file import BadLine, decode_endpoint_file, read_endpoint_file, read_endpoints
     from sslterm.core.errors import SslTermError
-    specs = read_endpoints(_read_text(args.file))
+    if args.file == "-":
+        specs = read_endpoints(decode_endpoint_file(sys.stdin.buffer.read(), "standard input"))
+    else:
+        specs = read_endpoint_file(args.file)
     checked = []
     for spec in specs:  # a CA bundle is read now, as 'endpoint add' does, and stored by its absolute path
         if isinstance(spec, BadLine) or not spec.ca_bundle:
@@ -111,19 +114,6 @@ def cmd_endpoint_import(ctx: Context, args: argparse.Namespace) -> int:
         counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in ("added", "updated", "unchanged", "error")}
         print(", ".join(f"{n} {kind}" for kind, n in counts.items()) if outcomes else "the file holds no endpoints")
     return 1 if any(o.outcome == "error" for o in outcomes) else 0
-
-
-def _read_text(path: str) -> str:
-    from sslterm.core.errors import InputError
-
-    try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).expanduser().read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{path} is not UTF-8 text: save it as UTF-8 (CSV or one endpoint per line)") from None
 
 
 def cmd_endpoint_remove(ctx: Context, args: argparse.Namespace) -> int:

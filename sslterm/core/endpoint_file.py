@@ -40,6 +40,24 @@ class BadLine:
     reason: str
 
 
+def decode_endpoint_file(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not UTF-8 text: save it as UTF-8 (CSV or one endpoint per line)") from None
+
+
+def read_endpoint_file(path: str) -> list[EndpointSpec | BadLine]:
+    """The endpoints of the file at ``path`` (``~`` expanded); an unreadable file is an InputError."""
+    from pathlib import Path
+
+    try:
+        data = Path(path).expanduser().read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return read_endpoints(decode_endpoint_file(data, path))
+
+
 def read_endpoints(text: str) -> list[EndpointSpec | BadLine]:
     """Every endpoint line in ``text``, in order, each parsed or with the reason it could not be."""
     lines = text.splitlines()

@@ -11,7 +11,7 @@ from cryptography import x509
 
 from sslterm.probes.tls import Endpoint, probe_all
 from tests.factories import DAY, NOW, make_cert, pem
-from tests.probes.conftest import MAIL
+from tests.conftest import MAIL
 
 
 def probe(port: int, protocol: str, timeout: float = 2.0):

@@ -197,6 +197,36 @@ async def test_change_screen_sets_the_endpoints_the_checker_probes(app, inventor
         assert CheckStore(store).endpoints() == []
 
 
+async def test_change_imports_endpoints_from_a_typed_file_path_and_says_how_each_line_went(app, inventory, store, tmp_path):
+    from sslterm.store.checks import CheckStore
+
+    source = tmp_path / "endpoints.txt"
+    source.write_text("twenty.example smtp://127.0.0.1:2525\ntwenty.example 127.0.0.1:8443 --sni twenty.example\nnot a line at all\n")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause(0.1)  # not settle(): the picker's DirectoryTree keeps a loader worker running
+        typed = app.screen.query_one("#typed-path", Input)
+        assert typed.has_focus  # the path is typed first; Tab goes to the tree
+        typed.value = str(tmp_path / "missing")
+        await pilot.press(*".txt", "enter")
+        await pilot.pause(0.1)
+        assert "missing.txt: no such file or directory." in screen_text(app)
+        typed.value = str(source)
+        await pilot.press("enter")
+        await settle(pilot)
+        endpoints = CheckStore(store).endpoints()
+        assert sorted((e.host, e.port, e.protocol, e.sni) for e in endpoints) == [
+            ("127.0.0.1", 2525, "smtp", None), ("127.0.0.1", 8443, "tls", "twenty.example")]
+        assert app.screen.endpoints.row_count == 2
+        assert sorted(str(app.screen.endpoints.get_row_at(i)[1]) for i in range(2)) == ["127.0.0.1:8443", "smtp://127.0.0.1:2525"]
+        (toast,) = [n for n in app._notifications]
+        assert toast.message.splitlines()[0] == "2 added, 0 updated, 0 unchanged, 1 error"
+        assert toast.message.splitlines()[1].startswith("line 3: ")
+
+
 async def test_change_adds_a_deploy_target_deploys_now_and_after_replace(app, inventory, store, tmp_path):
     from sslterm.store.deploy_targets import DeployStore
 

@@ -231,6 +231,21 @@ async def test_pfx_with_password_right_and_wrong(app, store, tmp_path):
     assert material.key is not None and material.chain == [chain.intermediate.cert]
 
 
+async def test_from_a_live_smtp_server_by_its_url_tracks_a_starttls_endpoint(app, store, exim, mail_files):
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, 3)
+        await type_into(pilot, "address", f"smtp://127.0.0.1:{exim.port}")
+        await type_into(pilot, "sni", "mail.example.test")
+        await next_step(pilot)
+        assert app.screen.switcher.current == "step-review"
+        app.screen.query_one("#ack").focus()
+        await pilot.press("space")
+        await next_step(pilot)
+    record = only(store)
+    assert store.material(record.id).certificate == mail_files.chain.leaf.cert
+    assert [(e.domain, e.port, e.protocol) for e in CheckStore(store).endpoints()] == [("mail.example.test", exim.port, "smtp")]
+
+
 async def test_from_a_live_server_with_its_chain(app, store, servers, tmp_path):
     chain = make_chain("live.example", sans=[x509.DNSName("live.example")])
     port = servers.add_tls(tmp_path, "live", [chain.leaf.cert, chain.intermediate.cert], chain.leaf.key)

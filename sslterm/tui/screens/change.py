@@ -66,6 +66,7 @@ class ChangeScreen(SslTermScreen):
         Binding("a", "focus_add", "Add web-domain"),
         Binding("delete", "remove", "Remove selected", key_display="Del"),
         Binding("e", "focus_endpoint", "Add endpoint"),
+        Binding("i", "import_endpoints", "Import endpoints"),
         Binding("t", "focus_target", "Add deploy target"),
         Binding("D", "deploy", "Deploy now", key_display="D"),
         Binding("question_mark", "help", "Help", key_display="?"),
@@ -201,6 +202,27 @@ class ChangeScreen(SslTermScreen):
         self.new_endpoint.value = ""
         self.job("endpoint", lambda: CheckStore(store).add_endpoint(domain, where.host, where.port, sni, now, protocol=where.protocol),
                  lambda rec: (self.notify(f"{domain} will be probed at {rec.url}.", markup=False), self.load()))
+
+    def action_import_endpoints(self) -> None:
+        """Endpoints from a file (CSV or one per line, as 'sslterm endpoint import' reads), for any web-domain."""
+        from sslterm.core.endpoint_file import read_endpoint_file
+        from sslterm.tui.screens.file_picker import FilePicker
+
+        store = self.services.store
+
+        def work(path: str) -> str:
+            outcomes = CheckStore(store).import_endpoints(read_endpoint_file(path), self.services.now())
+            counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in ("added", "updated", "unchanged", "error")}
+            summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) if outcomes else "the file holds no endpoints"
+            errors = [f"line {o.line}: {o.message}" for o in outcomes if o.outcome == "error"]
+            return "\n".join([summary, *errors[:5], *([f"… and {len(errors) - 5} more"] if len(errors) > 5 else [])])
+
+        def chosen(path: Any) -> None:
+            if path:
+                self.job("endpoint-import", lambda: work(str(path)),
+                         lambda text: (self.notify(text, title="Endpoints imported", markup=False, timeout=10), self.load()))
+
+        self.app.push_screen(FilePicker(), chosen)
 
     def action_focus_target(self) -> None:
         self.new_target.focus()

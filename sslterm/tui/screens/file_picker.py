@@ -1,16 +1,17 @@
-"""Pick a file with the keyboard: a directory tree from the current directory (or /)."""
+"""Pick a file with the keyboard: type its path, or walk a directory tree from the current directory."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DirectoryTree, Label
+from textual.widgets import DirectoryTree, Input, Label
 
 
 class FilePicker(ModalScreen["Path | None"]):
@@ -24,11 +25,33 @@ class FilePicker(ModalScreen["Path | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Label("Choose a file (Enter opens or picks, Backspace goes up, Esc cancels)")
+            yield Label("Type a path (~ works) and Enter, or Tab to the tree (Backspace goes up)")
+            yield Input(placeholder=f"{self.start}{os.sep}…", id="typed-path", compact=True)
+            yield Label("", id="typed-path-error", classes="field-error")
             yield DirectoryTree(self.start, id="tree")
 
     def on_mount(self) -> None:
-        self.query_one(DirectoryTree).focus()
+        self.query_one("#typed-path", Input).focus()
+
+    @on(Input.Submitted, "#typed-path")
+    def _typed(self, event: Input.Submitted) -> None:
+        error = self.query_one("#typed-path-error", Label)
+        raw = event.value.strip()
+        if not raw:
+            self.query_one(DirectoryTree).focus()
+            return
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = Path(self.query_one(DirectoryTree).path) / path
+        if path.is_file():
+            self.dismiss(path)
+        elif path.is_dir():
+            tree = self.query_one(DirectoryTree)
+            tree.path = path
+            error.update("")
+            tree.focus()
+        else:
+            error.update(Text(f"{raw}: no such file or directory."))
 
     @on(DirectoryTree.FileSelected)
     def _picked(self, event: DirectoryTree.FileSelected) -> None:
