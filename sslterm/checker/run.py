@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import hashes
 from sslterm.probes.tls import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Endpoint, ProbeResult, probe_all
 from sslterm.checker.report import CRITICAL, WARNING, CheckReport, Deployment, Problem, Renewal, Target
 from sslterm.core.errors import SslTermError
-from sslterm.core.generate import generate_key, key_type_of_public, reissue_self_signed
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import backoff
 from sslterm.core.status import Bucket
@@ -28,7 +27,7 @@ from sslterm.core.trust import (EXPIRED_CHAIN, EXPIRED_LEAF, INCOMPLETE_CHAIN, N
 from sslterm.deploy.service import VerifyPolicy, deploy, verify
 from sslterm.store import ListQuery, Store
 from sslterm.core.endpoints import parse_address
-from sslterm.store.checks import CheckStore
+from sslterm.store.checks import CheckStore, ProbeSave
 from sslterm.store.deploy_targets import DeployStore
 
 # A renewer turns a due certificate into its new version; "auto" (ACME) registers its own.
@@ -85,6 +84,8 @@ def renew_self_signed(store: Store, record: CertificateRecord, now: datetime) ->
     material = store.material(record.id)
     if material.certificate is None:
         raise SslTermError(f"certificate {record.id} has no certificate to renew")
+    from sslterm.core.generate import generate_key, key_type_of_public, reissue_self_signed
+
     key_type = key_type_of_public(material.certificate.public_key())
     if key_type is None:
         raise SslTermError(f"cannot renew a {record.key_description} key: only RSA 2048-4096, P-256/P-384 and Ed25519 are generated")
@@ -131,8 +132,10 @@ async def _probe(checks: CheckStore, endpoints: list[EndpointRecord], now: datet
     results = await probe_all([Endpoint(e.domain, e.host, e.port, e.sni, e.protocol) for e in endpoints], options.concurrency, options.timeout)
     report.probed = len(results)
     bundles: dict[str, list[x509.Certificate]] = {}  # each endpoint CA bundle read once a pass
+    saves: list[ProbeSave] = []
     for record, result in zip(endpoints, results):
-        _judge_probe(checks, record, result, now, report, options, limits, single, bundles)
+        _judge_probe(checks, record, result, now, report, options, limits, single, bundles, saves)
+    checks.save_probes(now, saves)
 
 
 async def _check_target(store: Store, now: datetime, options: CheckOptions) -> CheckReport:
@@ -218,13 +221,13 @@ TRUST_LABELS = {INCOMPLETE_CHAIN: "incomplete chain", UNKNOWN_ROOT: "unknown roo
 
 
 def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult, now: datetime, report: CheckReport,
-                 options: CheckOptions, limits: Limits, single: bool, bundles: dict[str, list[x509.Certificate]]) -> None:
+                 options: CheckOptions, limits: Limits, single: bool, bundles: dict[str, list[x509.Certificate]],
+                 saves: list[ProbeSave]) -> None:
     where = record.url
     remember = record.id != 0  # an endpoint probed ad hoc (check --endpoint) is not stored
     if not result.ok or result.leaf is None:
         if remember:
-            checks.save_probe(record.id, now, error=result.error, served_sha256=None, served_not_after=None,
-                              chain_length=0, drift=None, trusted=None, trust_reason=None)
+            saves.append(ProbeSave(record.id, result.error))
         report.problems.append(Problem("probe-failed", CRITICAL, record.domain, result.error or "no certificate", record.certificate_id, where))
         return
     leaf = result.leaf
@@ -238,8 +241,8 @@ def _judge_probe(checks: CheckStore, record: EndpointRecord, result: ProbeResult
         return
     trust = verify_served_chain(list(result.chain), result.endpoint.server_name, now, anchors)
     if remember:
-        checks.save_probe(record.id, now, error=None, served_sha256=served, served_not_after=leaf.not_valid_after_utc,
-                          chain_length=len(result.chain), drift=drift, trusted=trust.trusted, trust_reason=trust.reason or trust.webpki or None)
+        saves.append(ProbeSave(record.id, None, served, leaf.not_valid_after_utc, len(result.chain), drift, trust.trusted,
+                               trust.reason or trust.webpki or None))
     older = checks.held_version(served) if drift and record.lineage_id is not None else None
     if older is not None and older[0] == record.lineage_id:
         expires = f"expires {older[2]:%Y-%m-%d}" if older[2] else "no expiry"
@@ -273,13 +276,21 @@ def _judge_served(record: EndpointRecord, leaf: x509.Certificate, now: datetime,
 
 
 def _anchors(options: CheckOptions, record: EndpointRecord, bundles: dict[str, list[x509.Certificate]]) -> list[x509.Certificate] | None:
-    """The trust anchors for one endpoint: the system's, --ca-bundle's and the endpoint's own bundle."""
-    if options.trust_roots is not None:
-        return list(options.trust_roots)
-    if record.ca_bundle and record.ca_bundle not in bundles:
-        bundles[record.ca_bundle] = load_ca_bundle(record.ca_bundle)
-    extra = list(options.ca_bundle) + (bundles[record.ca_bundle] if record.ca_bundle else [])
-    return anchors_with(extra) if extra else None
+    """The trust anchors for one endpoint: the system's, --ca-bundle's and the endpoint's own bundle.
+
+    One list per bundle and pass (``bundles`` keeps them), so that trust checking
+    builds its verification store once per list, not once per endpoint.
+    """
+    key = f"anchors:{record.ca_bundle or ''}"
+    if key not in bundles:
+        if options.trust_roots is not None:
+            bundles[key] = list(options.trust_roots)
+        else:
+            if record.ca_bundle and record.ca_bundle not in bundles:
+                bundles[record.ca_bundle] = load_ca_bundle(record.ca_bundle)
+            extra = list(options.ca_bundle) + (bundles[record.ca_bundle] if record.ca_bundle else [])
+            bundles[key] = anchors_with(extra) if extra else None  # type: ignore[assignment]
+    return bundles[key]
 
 
 def _report_expiry(store: Store, checks: CheckStore, now: datetime, report: CheckReport, limits: Limits, ids: list[int] | None = None) -> None:

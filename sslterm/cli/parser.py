@@ -29,9 +29,13 @@ STATUS_CHOICES = ("all", "expired", "valid", "7d", "30d")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sslterm.store.db import default_db_path
+
     parser = argparse.ArgumentParser(
         prog="sslterm",
         description="Keep SSL/TLS certificates and their keys in one place. Without a command, opens the TUI.",
+        epilog=f"The database is {default_db_path()} (change it with --db PATH or $SSLTERM_DB). "
+               "'sslterm COMMAND --help' tells more about each command.",
     )
     parser.add_argument("--db", metavar="PATH", help="database file, before or after the command (default: $SSLTERM_DB or the user data directory)")
     parser.add_argument("--version", action="version", version=f"sslterm {__version__}")

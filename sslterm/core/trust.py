@@ -10,8 +10,10 @@ fails both is told apart: name mismatch, expired link, unknown root, incomplete 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -61,7 +63,13 @@ def load_ca_bundle(path: str) -> list[x509.Certificate]:
 
 def anchors_with(extra: list[x509.Certificate]) -> list[x509.Certificate]:
     """The system's roots and ``extra`` (as ``openssl s_client -CAfile`` adds to the default paths)."""
-    return [c for group in system_roots().values() for c in group] + list(extra)
+    return _system_anchors() + list(extra)
+
+
+@functools.cache
+def _system_anchors() -> list[x509.Certificate]:
+    """The system's roots as one list object, never changed, so that their verification Store is built once."""
+    return [c for group in system_roots().values() for c in group]
 
 
 def verify_served_chain(
@@ -77,20 +85,60 @@ def verify_served_chain(
     """
     if not chain:
         return TrustResult(False, False, "the server presented no certificate", NO_CERTIFICATE)
-    anchors = roots if roots is not None else [c for group in system_roots().values() for c in group]
-    complete = _reaches_anchor(chain, anchors)
-    if not anchors:
+    roots = roots if roots is not None else _system_anchors()
+    anchors = _anchor_set(roots)
+    ordered, _, _ = order_chain(chain[0], list(chain[1:]))
+    complete = _reaches_anchor(ordered, anchors)
+    if not roots:
         return TrustResult(False, complete, "no trusted roots available on this machine: give some with --ca-bundle", NO_ROOTS)
     strict = _verify(chain, host, now, anchors, relaxed=False)
     if strict is None:
         return TrustResult(True, True)
     if _verify(chain, host, now, anchors, relaxed=True) is None:
         return TrustResult(True, True, webpki=f"the web-PKI profile rejects the chain: {strict}")
-    return _why_not(chain, host, now, anchors, complete, strict)
+    return _why_not(chain, ordered, host, now, anchors, complete, strict)
 
 
-def _why_not(chain: list[x509.Certificate], host: str, now: datetime, anchors: list[x509.Certificate], complete: bool,
-             reason: str) -> TrustResult:
+@dataclass(frozen=True)
+class _Anchors:
+    """A list of trust anchors with what verifying against it needs, built once per list."""
+
+    certificates: tuple[x509.Certificate, ...]
+    store: verification.Store
+    members: frozenset[x509.Certificate]
+    by_subject: dict[bytes, list[x509.Certificate]]
+
+
+_ANCHOR_SETS: dict[int, tuple[list[x509.Certificate], _Anchors]] = {}
+_MAX_ANCHOR_SETS = 32
+_ANCHOR_LOCK = threading.Lock()
+
+
+def _anchor_set(anchors: list[x509.Certificate]) -> _Anchors:
+    """The verification Store and indexes of an anchor list, cached by the list's identity.
+
+    Building a Store from the system's ~150 roots for every probe cost ~0.5 ms and
+    comparing each chain with every root as much again. The checker hands the same
+    list for every endpoint with the same bundles; the cache keeps a reference to the
+    list, so its identity is not reused while the entry lives (the lists are never
+    changed once made).
+    """
+    with _ANCHOR_LOCK:  # the TUI's checker passes run in worker threads
+        hit = _ANCHOR_SETS.get(id(anchors))
+        if hit is not None and hit[0] is anchors and len(hit[1].certificates) == len(anchors):
+            return hit[1]
+        by_subject: dict[bytes, list[x509.Certificate]] = {}
+        for cert in anchors:
+            by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+        built = _Anchors(tuple(anchors), verification.Store(anchors), frozenset(anchors), by_subject)
+        if len(_ANCHOR_SETS) >= _MAX_ANCHOR_SETS:
+            _ANCHOR_SETS.pop(next(iter(_ANCHOR_SETS)))
+        _ANCHOR_SETS[id(anchors)] = (anchors, built)
+        return built
+
+
+def _why_not(chain: list[x509.Certificate], ordered: list[x509.Certificate], host: str, now: datetime, anchors: _Anchors,
+             complete: bool, reason: str) -> TrustResult:
     leaf = chain[0]
     if not _names_match(leaf, host):
         names = ", ".join(_dns_names(leaf)[:5]) or "no DNS name"
@@ -103,9 +151,8 @@ def _why_not(chain: list[x509.Certificate], host: str, now: datetime, anchors: l
         within = min(max(now, leaf.not_valid_before_utc), leaf.not_valid_after_utc - timedelta(seconds=1))
         if _verify(chain, host, within, anchors, relaxed=True) is None:
             return TrustResult(False, True, "the certificate is outside its validity period", EXPIRED_LEAF)
-    ordered, _, _ = order_chain(leaf, list(chain[1:]))
     top = ordered[-1]
-    if top.subject == top.issuer and not any(top == a for a in anchors):
+    if top.subject == top.issuer and top not in anchors.members:
         return TrustResult(False, True, f"the chain ends at {_cn(top)}, a root this machine does not trust "
                                         "(give it with --ca-bundle)", UNKNOWN_ROOT)
     if not complete:
@@ -114,7 +161,7 @@ def _why_not(chain: list[x509.Certificate], host: str, now: datetime, anchors: l
     return TrustResult(False, complete, reason, UNTRUSTED)
 
 
-def _verify(chain: list[x509.Certificate], host: str, now: datetime, anchors: list[x509.Certificate], relaxed: bool) -> str | None:
+def _verify(chain: list[x509.Certificate], host: str, now: datetime, anchors: _Anchors, relaxed: bool) -> str | None:
     """None when the chain verifies, else why not (in words, without reprs)."""
     try:
         subject: verification.Subject
@@ -122,7 +169,7 @@ def _verify(chain: list[x509.Certificate], host: str, now: datetime, anchors: li
             subject = x509.IPAddress(ipaddress.ip_address(host))
         except ValueError:
             subject = x509.DNSName(host)
-        builder = verification.PolicyBuilder().store(verification.Store(anchors)).time(now)
+        builder = verification.PolicyBuilder().store(anchors.store).time(now)
         if relaxed:
             builder = builder.extension_policies(ca_policy=_RELAXED_CA, ee_policy=_RELAXED_EE)
         builder.build_server_verifier(subject).verify(chain[0], chain[1:])
@@ -172,17 +219,15 @@ def _name(name: x509.Name) -> str:
     return "".join(ch for ch in text if ch.isprintable())[:120] or "an unnamed certificate"
 
 
-def _reaches_anchor(chain: list[x509.Certificate], anchors: list[x509.Certificate]) -> bool:
-    """True when nothing is missing: the served certificates link up to a self-signed root or to an anchor."""
-    ordered, _, _ = order_chain(chain[0], list(chain[1:]))
+def _reaches_anchor(ordered: list[x509.Certificate], anchors: _Anchors) -> bool:
+    """True when nothing is missing: the served certificates (in chain order) link up to a self-signed root or to an anchor."""
     top = ordered[-1]
     if top.subject == top.issuer:
         return True
-    for anchor in anchors:
-        if anchor.subject == top.issuer:
-            try:
-                top.verify_directly_issued_by(anchor)
-                return True
-            except Exception:  # noqa: BLE001 - not this anchor
-                continue
+    for anchor in anchors.by_subject.get(top.issuer.public_bytes(), []):
+        try:
+            top.verify_directly_issued_by(anchor)
+            return True
+        except Exception:  # noqa: BLE001 - not this anchor
+            continue
     return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 
 from sslterm.core.endpoints import PROTOCOL_NAMES, TLS, is_ip
-from sslterm.probes.starttls import NEGOTIATORS, Session, StartTlsError
+from sslterm.probes.starttls import Session, StartTlsError, negotiator
 from sslterm.probes.starttls.session import MAX_LINE
 
 DEFAULT_CONCURRENCY = 64
@@ -115,7 +115,7 @@ async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DE
             else:
                 reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, limit=MAX_LINE)
                 session = Session(reader, writer, endpoint.server_name, endpoint.port)
-                await NEGOTIATORS[endpoint.protocol](session)
+                await negotiator(endpoint.protocol)(session)
                 session.stage = "the TLS handshake"
                 await writer.start_tls(context, server_hostname=server_hostname, ssl_handshake_timeout=timeout)
             chain = _presented_chain(writer.get_extra_info("ssl_object"))

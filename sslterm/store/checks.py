@@ -209,14 +209,15 @@ class CheckStore:
         select = Endpoint.select(Endpoint, WebDomain).join(WebDomain).order_by(WebDomain.name, Endpoint.host, Endpoint.port)
         return [self._endpoint_record(row) for row in select]
 
-    def save_probe(self, endpoint_id: int, now: datetime, *, error: str | None, served_sha256: str | None,
-                   served_not_after: datetime | None, chain_length: int, drift: bool | None,
-                   trusted: bool | None, trust_reason: str | None) -> None:
-        with self.store.db.atomic():
-            Endpoint.update(
-                last_probe_at=now, last_error=error, served_sha256=served_sha256, served_not_after=served_not_after,
-                served_chain_length=chain_length, drift=drift, trusted=trusted, trust_reason=trust_reason,
-            ).where(Endpoint.id == endpoint_id).execute()
+    def save_probes(self, now: datetime, results: list[ProbeSave]) -> None:
+        """A pass's probe results, in one transaction (one commit for 2,000 endpoints, not 2,000)."""
+        at = Endpoint.last_probe_at.db_value(now)
+        rows = [(at, s.error, s.served_sha256, Endpoint.served_not_after.db_value(s.served_not_after), s.chain_length,
+                 s.drift, s.trusted, s.trust_reason, s.endpoint_id) for s in results]
+        with self.store.db.atomic():  # one statement, prepared once (peewee's per-row update cost 0.6 ms to build)
+            self.store.db.cursor().executemany(
+                'UPDATE "endpoint" SET "last_probe_at" = ?, "last_error" = ?, "served_sha256" = ?, "served_not_after" = ?, '
+                '"served_chain_length" = ?, "drift" = ?, "trusted" = ?, "trust_reason" = ? WHERE "id" = ?', rows)
 
     def _endpoint_record(self, row: Endpoint) -> EndpointRecord:
         web = row.web_domain
@@ -308,6 +309,19 @@ def _endpoint_fields(domain: str, host: str, port: int, sni: str | None, protoco
 
 def _url(host: str, port: int, protocol: str) -> str:
     return format_address(host, port) if protocol == TLS else f"{protocol}://{format_address(host, port)}"
+
+
+class ProbeSave(NamedTuple):
+    """What one probe found, to be saved on its endpoint's row."""
+
+    endpoint_id: int
+    error: str | None
+    served_sha256: str | None = None
+    served_not_after: datetime | None = None
+    chain_length: int = 0
+    drift: bool | None = None
+    trusted: bool | None = None
+    trust_reason: str | None = None
 
 
 class EndpointOutcome(NamedTuple):

@@ -23,7 +23,8 @@ from sslterm.store.demo import load_demo
 from sslterm.tui.app import SslTermApp, make_app
 
 SCREENSHOT_NOW = datetime(2026, 6, 15, 12, 0, 0, tzinfo=UTC)
-SCREENSHOT_SIZE = (100, 30)
+SCREENSHOT_SIZE = (80, 24)  # an SSH window: every screen must work here
+WIDE_SIZE = (120, 40)  # and is better larger: written to screenshots/wide/
 Step = Union[str, Callable[[Pilot[Any]], Awaitable[None]]]
 
 
@@ -129,14 +130,23 @@ async def play(pilot: Pilot[Any], scene: Scene) -> None:
     await pilot.pause()
 
 
+def scene_db_path(name: str = "sslterm.db") -> Path:
+    """A fresh database at a fixed path, so that screens naming it look the same on every run."""
+    import shutil
+
+    directory = Path(tempfile.gettempdir()) / "sslterm-screens"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(mode=0o700)
+    return directory / name
+
+
 async def capture(scene: Scene, out_dir: Path, size: tuple[int, int] = SCREENSHOT_SIZE) -> Path:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = build_app(Path(tmp) / "screens.db", scene.demo)
-        async with app.run_test(size=size) as pilot:
-            await play(pilot, scene)
-            target = out_dir / f"{scene.name}.svg"
-            app.save_screenshot(filename=target.name, path=str(out_dir))
-        app.services.store.close()
+    app = build_app(scene_db_path(), scene.demo)
+    async with app.run_test(size=size) as pilot:
+        await play(pilot, scene)
+        target = out_dir / f"{scene.name}.svg"
+        app.save_screenshot(filename=target.name, path=str(out_dir))
+    app.services.store.close()
     return target
 
 
@@ -144,9 +154,12 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     out_dir = Path(args[0]) if args else Path("screenshots")
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "wide").mkdir(exist_ok=True)
     for scene in SCENES:
         path = asyncio.run(capture(scene, out_dir, scene.size or SCREENSHOT_SIZE))
         print(f"wrote {path}")
+        if scene.size is None:
+            print(f"wrote {asyncio.run(capture(scene, out_dir / 'wide', WIDE_SIZE))}")
     return 0
 
 

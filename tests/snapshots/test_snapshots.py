@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from sslterm.tui.screenshots import SCENES, build_app, play
+from sslterm.tui.screenshots import SCENES, build_app, play, scene_db_path
 
 SIZE = (80, 24)
 
 
 @pytest.mark.parametrize("scene", SCENES, ids=[s.name for s in SCENES])
-def test_screen(scene, snap_compare, tmp_path):
-    app = build_app(tmp_path / "snap.db", scene.demo)
+def test_screen(scene, snap_compare):
+    app = build_app(scene_db_path(), scene.demo)  # a fixed path: the empty screen names it
 
     async def run_before(pilot):
         await play(pilot, scene)

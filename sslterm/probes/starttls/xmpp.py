@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import quoteattr
 
 from sslterm.probes.starttls.session import NOT_OFFERED, Session, StartTlsError, quote
 
@@ -14,7 +13,8 @@ SERVER_PORT = 5269  # server-to-server streams use the jabber:server namespace
 async def negotiate(session: Session) -> None:
     namespace = "jabber:server" if session.port == SERVER_PORT else "jabber:client"
     session.stage = "the server's stream features"
-    session.send(f"<?xml version='1.0'?><stream:stream to={quoteattr(session.server_name)} xmlns='{namespace}' "
+    to = session.server_name.replace("&", "&amp;").replace("'", "&apos;").replace("<", "&lt;")
+    session.send(f"<?xml version='1.0'?><stream:stream to='{to}' xmlns='{namespace}' "
                  "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
     data = await session.until((b"</stream:features>", b"<stream:features/>", b"</stream:stream>", b"<stream:error"))
     text = data.decode("utf-8", "replace")

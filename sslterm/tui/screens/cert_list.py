@@ -155,7 +155,7 @@ class CertificateListScreen(SslTermScreen):
         yield Input(placeholder="/ search names (a host finds its wildcard), owner:, type:, issuer: (? help)", id="search")
         with Vertical(id="body"):
             yield CertificateTable(id="certificates")
-            yield Static(EMPTY_TEXT, id="empty")
+            yield Static(empty_text(self.services.store.path), id="empty")
         yield StatusLine(id="status-line")
         yield KeyFooter()
 
@@ -527,13 +527,16 @@ class CertificateListScreen(SslTermScreen):
         self.job("demo", lambda: load_demo(store, now), lambda count: (self.notify(f"Loaded {count} demo certificates."), self.reload()))
 
 
-EMPTY_TEXT = Text.assemble(
-    ("No certificates yet.\n\n", "bold"),
-    "  a   add a certificate (self-signed, request, existing, from a live server)\n",
-    "  D   load demo data to look around\n\n",
-    "From a shell:\n",
-    "  sslterm import /etc/letsencrypt/live    import a folder\n",
-    "  sslterm new self-signed --domain example.com\n",
-    "  sslterm demo                            load demo data\n",
-)
+def empty_text(db_path: object) -> Text:
+    """What the list shows before the first certificate, the database's path included."""
+    return Text.assemble(
+        ("No certificates yet.\n\n", "bold"),
+        "  a   add a certificate (self-signed, request, existing, from a live server)\n",
+        "  D   load demo data to look around\n\n",
+        "From a shell:\n",
+        "  sslterm import /etc/letsencrypt/live    import a folder\n",
+        "  sslterm discover nginx --dry-run        find what nginx serves\n",
+        "  sslterm new self-signed --domain example.com\n\n",
+        "The inventory is kept in\n  ", (str(db_path), "bold"), "\n(--db PATH or $SSLTERM_DB opens another).\n",
+    )
 
