@@ -13,7 +13,7 @@ from sslterm.cli.context import Context
 from sslterm.cli.output import safe, table, to_csv, to_json
 from sslterm.core.describe import describe, sections
 from sslterm.core.discover import Scan
-from sslterm.core.errors import InputError, SslTermError
+from sslterm.core.errors import InputError
 from sslterm.core.records import iso
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from textual import events
@@ -114,10 +114,17 @@ async def test_validation_errors_appear_under_their_fields_and_nothing_is_writte
         assert "contains a space" in screen.query_one("#domain-field").error
         assert "ISO 3166" in screen.query_one("#country-field").error
         assert screen.switcher.current == "step-subject"
+        assert screen.focused is screen.query_one("#domain", Input)  # the first field in error
         await type_into(pilot, "domain", "ok.example")
         await type_into(pilot, "country", "DE")
         await next_step(pilot)
-        assert "is not before expiration date" in screen.query_one("#not-after-field").error
+        field = screen.query_one("#not-after-field")
+        assert "is not before expiration date" in field.error
+        # At 80x24 the form scrolls to the field in error, and typing goes into it.
+        assert screen.focused is screen.query_one("#not-after", Input)
+        form = screen.query_one("#step-subject")
+        error = field.query_one(".field-error")
+        assert form.region.contains_region(error.region) and form.region.contains_region(field.query_one(Input).region)
         await pilot.press("escape")  # something was typed: it asks first
         await settle(pilot)
         assert "Discard what you typed" in screen_text(app)

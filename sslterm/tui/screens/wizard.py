@@ -285,12 +285,18 @@ class WizardScreen(SslTermScreen):
     # ---------------------------------------------------------------- plans
 
     def _fields(self, *ids: str) -> dict[str, Any] | None:
-        values, ok = {}, True
+        values, first_bad = {}, None
         for field_id in ids:
-            good, value = self.query_one(f"#{field_id}-field", FormField).validate()
-            ok &= good
+            field = self.query_one(f"#{field_id}-field", FormField)
+            good, value = field.validate()
+            if not good and first_bad is None:
+                first_bad = field
             values[field_id] = value
-        return values if ok else None
+        if first_bad is not None:  # typing goes where the error is, and the form scrolls to it
+            first_bad.query_one(Input).focus(scroll_visible=False)
+            first_bad.scroll_visible(animate=False)  # its label, input and error, not just the input
+            return None
+        return values
 
     def _plan_subject(self) -> None:
         self_signed = self.kind == "self-signed"
@@ -306,7 +312,10 @@ class WizardScreen(SslTermScreen):
                                   email=values["email"], key_type=key_type)
             period = validity(now, not_before=values["not-before"], not_after=values["not-after"]) if self_signed else None
         except InputError as exc:
-            self.query_one("#not-after-field" if exc.field == "not_after" else "#domain-field", FormField).show_error(str(exc))
+            field = self.query_one("#not-after-field" if exc.field == "not_after" else "#domain-field", FormField)
+            field.show_error(str(exc))
+            field.query_one(Input).focus(scroll_visible=False)
+            field.scroll_visible(animate=False)
             return
         owner, name = values["owner"], values["name"] or req.domain
         rows = [("Type", "Self-signed" if self_signed else "Request (CSR), pending until the issued certificate is attached"),
