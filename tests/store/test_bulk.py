@@ -143,9 +143,9 @@ _parse_chunk = discovery._parse_chunk
 _parsed_here: list[str] = []  # a worker process appends to its own copy, never to this one
 
 
-def _recording_parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None) -> list[discovery.ParsedFile]:
+def _recording_parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None, key_passwords=None) -> list[discovery.ParsedFile]:
     _parsed_here.extend(path for path, _ in chunk)
-    return _parse_chunk(chunk, password)
+    return _parse_chunk(chunk, password, key_passwords)
 
 
 def test_the_caller_parses_chunks_from_the_back_while_the_workers_are_busy(tmp_path, monkeypatch):
@@ -167,9 +167,9 @@ def test_the_caller_parses_chunks_from_the_back_while_the_workers_are_busy(tmp_p
     assert set(_parsed_here) < {path for path, _ in files}  # the chunk queued for the worker stayed with it
 
 
-def _slow_parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None) -> list[discovery.ParsedFile]:
+def _slow_parse_chunk(chunk: list[tuple[str, bool]], password: bytes | None, key_passwords=None) -> list[discovery.ParsedFile]:
     time.sleep(0.2)
-    return _parse_chunk(chunk, password)
+    return _parse_chunk(chunk, password, key_passwords)
 
 
 def test_a_stream_stopped_early_leaves_the_chunks_no_worker_started_unread(tmp_path, monkeypatch):

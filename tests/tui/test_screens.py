@@ -197,6 +197,24 @@ async def test_change_screen_sets_the_endpoints_the_checker_probes(app, inventor
         assert CheckStore(store).endpoints() == []
 
 
+async def test_change_footer_says_what_del_removes_in_the_focused_table(app, inventory, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "c")
+        await settle(pilot)
+        screen = app.screen
+        shown = {}
+        for table in ("#web-domains", "#endpoints", "#targets"):
+            screen.query_one(table).focus()
+            await settle(pilot)
+            delete = screen.active_bindings.get("delete")
+            shown[table] = delete.binding.description if delete is not None else None
+        assert shown == {"#web-domains": "Remove web-domain", "#endpoints": "Remove endpoint", "#targets": "Remove target"}
+        screen.query_one("#new-domain").focus()  # typing: Del edits the text, the footer offers no removal
+        await settle(pilot)
+        assert screen.active_bindings["delete"].node is screen.query_one("#new-domain")  # the Input's own Del
+
+
 async def test_change_imports_endpoints_from_a_typed_file_path_and_says_how_each_line_went(app, inventory, store, tmp_path):
     from sslterm.store.checks import CheckStore
 

@@ -64,7 +64,10 @@ class ChangeScreen(SslTermScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("a", "focus_add", "Add web-domain"),
-        Binding("delete", "remove", "Remove selected", key_display="Del"),
+        # Del says what it removes: one binding per table, shown while that table has focus.
+        Binding("delete", "remove('web')", "Remove web-domain", key_display="Del"),
+        Binding("delete", "remove('endpoint')", "Remove endpoint", key_display="Del"),
+        Binding("delete", "remove('target')", "Remove target", key_display="Del"),
         Binding("e", "focus_endpoint", "Add endpoint"),
         Binding("i", "import_endpoints", "Import endpoints"),
         Binding("t", "focus_target", "Add deploy target"),
@@ -275,7 +278,14 @@ class ChangeScreen(SslTermScreen):
             return
         deploy_now(self, self.data.record.lineage_id, self.load)
 
-    def action_remove(self) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The Del bindings apply (and show in the footer) only while their own table has focus."""
+        if action == "remove":
+            table = {"web": "#web-domains", "endpoint": "#endpoints", "target": "#targets"}[str(parameters[0])]
+            return self.focused is not None and self.focused is self.query_one(table)  # False: hidden, not greyed
+        return True
+
+    def action_remove(self, which: str = "") -> None:
         if self.data is not None and self.targets.has_focus and self.data.targets:
             t = self.data.targets[self.targets.cursor_row]
             store, now = self.services.store, self.services.now()
