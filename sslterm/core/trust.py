@@ -86,11 +86,12 @@ def verify_served_chain(
     if not chain:
         return TrustResult(False, False, "the server presented no certificate", NO_CERTIFICATE)
     roots = roots if roots is not None else _system_anchors()
-    anchors = _anchor_set(roots)
     ordered, _, _ = order_chain(chain[0], list(chain[1:]))
-    complete = _reaches_anchor(ordered, anchors)
-    if not roots:
+    if not roots:  # (a verification Store cannot be empty)
+        complete = ordered[-1].subject == ordered[-1].issuer
         return TrustResult(False, complete, "no trusted roots available on this machine: give some with --ca-bundle", NO_ROOTS)
+    anchors = _anchor_set(roots)
+    complete = _reaches_anchor(ordered, anchors)
     strict = _verify(chain, host, now, anchors, relaxed=False)
     if strict is None:
         return TrustResult(True, True)

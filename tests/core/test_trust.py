@@ -69,3 +69,13 @@ def test_messages_carry_no_python_reprs():
     for host, certs in (("www.example.com", [chain.leaf.cert]), ("x.example", [chain.leaf.cert, chain.intermediate.cert])):
         result = verify_served_chain(certs, host, NOW, [chain.root.cert])
         assert "<" not in result.reason and "Certificate(" not in result.reason
+
+
+def test_no_trusted_roots_at_all_is_said_not_raised():
+    from sslterm.core.trust import NO_ROOTS
+
+    chain = make_chain("noroots.example")
+    result = verify_served_chain([chain.leaf.cert, chain.intermediate.cert], "noroots.example", NOW, roots=[])
+    assert (result.trusted, result.code) == (False, NO_ROOTS)
+    assert result.reason == "no trusted roots available on this machine: give some with --ca-bundle"
+    assert verify_served_chain([chain.leaf.cert], "noroots.example", NOW, roots=[chain.root.cert]).trusted is False  # incomplete
