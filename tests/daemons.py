@@ -18,14 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.deploy.nginx import free_port
+
 EXIM = shutil.which("exim4") or "/usr/sbin/exim4"
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, what: str, log: Path | None = None, seconds: float = 15.0) -> None:

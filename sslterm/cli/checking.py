@@ -13,7 +13,7 @@ from sslterm.cli.context import Context
 from sslterm.cli.output import safe, table, to_csv, to_json
 from sslterm.core.endpoints import parse_address
 from sslterm.core.records import iso
-from sslterm.store.checks import CheckStore
+from sslterm.store.checks import CheckStore, outcome_summary
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
@@ -111,8 +111,7 @@ def cmd_endpoint_import(ctx: Context, args: argparse.Namespace) -> int:
     else:
         for outcome in outcomes:
             print(f"line {outcome.line}: {outcome.outcome:<9} {safe(outcome.message)}")
-        counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in ("added", "updated", "unchanged", "error")}
-        print(", ".join(f"{n} {kind}" for kind, n in counts.items()) if outcomes else "the file holds no endpoints")
+        print(outcome_summary(outcomes))
     return 1 if any(o.outcome == "error" for o in outcomes) else 0
 
 

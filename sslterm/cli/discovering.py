@@ -21,6 +21,7 @@ from sslterm.cli.output import safe
 from sslterm.core.deploy import command_text
 from sslterm.core.discover import Candidate, Scan
 from sslterm.core.endpoint_file import EndpointSpec
+from sslterm.core.endpoints import endpoint_url, format_address
 from sslterm.core.errors import InputError
 from sslterm.discovery.sites import CertFiles, ServerConfig, Site, usable_name
 
@@ -69,7 +70,7 @@ def _discover(ctx: Context, args: argparse.Namespace, config: ServerConfig) -> i
         out += [f"would import   {safe(c.summary.primary_name)} (expires {c.summary.not_after:%Y-%m-%d}"
                 f"{', with key' if c.key else ', no key'}) from {safe(files.cert)}"
                 for files, found in plan.certificates.items() for c in found]
-        out += [f"would add      endpoint {safe(e.domain)} {safe(_where(e))}" for e in plan.endpoints]
+        out += [f"would add      endpoint {safe(e.domain)} {safe(endpoint_url(e.host, e.port, e.protocol))}" for e in plan.endpoints]
         out += [f"would propose  deploy target for {safe(domain)}: {_target_text(parts, config)}" for _, parts, domain in plan.targets]
         out.append("nothing was changed (--dry-run)")
         print("\n".join(out))
@@ -83,7 +84,7 @@ def _plan(config: ServerConfig) -> _Plan:
     plan = _Plan()
     for site in config.sites:
         plan.lines.append(f"site      {safe(site.source)}: {safe(', '.join(site.names) or '(no server name)')} on "
-                          f"{', '.join(safe(_address(listen.host, listen.port)) for listen in site.listens)}")
+                          f"{', '.join(safe(format_address(listen.host, listen.port)) for listen in site.listens)}")
         plan.lines += [f"note      {safe(site.source)}: {safe(note)}" for note in site.notes]
         for files in site.files:
             if files not in plan.certificates:
@@ -199,15 +200,6 @@ def _target_text(parts: dict[str, str], config: ServerConfig) -> str:
     return f"{files}; check '{safe(command_text(config.check, False))}'; reload '{safe(command_text(config.reload, False))}'"
 
 
-def _address(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _where(spec: EndpointSpec) -> str:
-    address = _address(spec.host, spec.port)
-    return address if spec.protocol == "tls" else f"{spec.protocol}://{address}"
-
-
 def cmd_discover_scan(ctx: Context, args: argparse.Namespace) -> int:
     """Exit 0 when every probe read a certificate, 1 when some did not (each is one line)."""
     from sslterm.core.certinfo import summarize_certificate
@@ -222,7 +214,7 @@ def cmd_discover_scan(ctx: Context, args: argparse.Namespace) -> int:
     now, owner, lines, failed = ctx.clock.now(), args.owner or ctx.user, [], 0
     specs, served = [], []
     for result in results:
-        where = _where(EndpointSpec(0, "", result.endpoint.host, result.endpoint.port, None, result.endpoint.protocol))
+        where = endpoint_url(result.endpoint.host, result.endpoint.port, result.endpoint.protocol)
         if not result.ok or result.leaf is None:
             failed += 1
             lines.append(f"failed    {safe(where)}: {safe(result.error or 'no certificate')}")

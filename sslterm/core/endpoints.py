@@ -58,6 +58,12 @@ def format_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def endpoint_url(host: str, port: int, protocol: str) -> str:
+    """How an endpoint is written everywhere: ``host:port`` for TLS, ``smtp://host:port`` otherwise."""
+    address = format_address(host, port)
+    return address if protocol == TLS else f"{protocol}://{address}"
+
+
 def clean_host(host: str) -> str:
     clean = host.strip().strip("[]").lower()
     if not clean or any(ch.isspace() or ch in "/@" for ch in clean):

@@ -154,7 +154,9 @@ class EndpointRecord:
     @property
     def url(self) -> str:
         """The address with its protocol, as ``endpoint add`` and ``endpoint import`` accept it."""
-        return self.address if self.protocol == "tls" else f"{self.protocol}://{self.address}"
+        from sslterm.core.endpoints import endpoint_url
+
+        return endpoint_url(self.host, self.port, self.protocol)
 
     def to_json(self) -> dict[str, Any]:
         return {

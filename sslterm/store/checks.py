@@ -8,7 +8,7 @@ from typing import Iterable, Iterator, NamedTuple
 from peewee import Case, Expression, Field, fn
 
 from sslterm.core.endpoint_file import BadLine, EndpointSpec
-from sslterm.core.endpoints import TLS, check_protocol, clean_host, format_address
+from sslterm.core.endpoints import TLS, check_protocol, clean_host, endpoint_url, format_address
 from sslterm.core.errors import InputError, NotFoundError
 from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, EndpointRecord
@@ -165,7 +165,7 @@ class CheckStore:
                 except InputError as exc:
                     outcomes.append(EndpointOutcome(spec.line, "error", str(exc)))
                     continue
-                outcomes.append(EndpointOutcome(spec.line, outcome, f"{fields[0]} {_url(row.host, row.port, row.protocol)}"
+                outcomes.append(EndpointOutcome(spec.line, outcome, f"{fields[0]} {endpoint_url(row.host, row.port, row.protocol)}"
                                                 + (f" (SNI {row.sni})" if row.sni else "")))
         return outcomes
 
@@ -183,7 +183,7 @@ class CheckStore:
             except NotFoundError:
                 pass
         row = Endpoint.get_or_none((Endpoint.web_domain == web) & (Endpoint.host == host) & (Endpoint.port == port))
-        detail = _url(host, port, protocol) + (f" (SNI {sni})" if sni else "")
+        detail = endpoint_url(host, port, protocol) + (f" (SNI {sni})" if sni else "")
         if row is None:
             row = Endpoint.create(web_domain=web, host=host, port=port, sni=sni, ca_bundle=ca_bundle, protocol=protocol)
             self.store._event("endpoint_added", None, now, domain=name, detail=detail)
@@ -307,10 +307,6 @@ def _endpoint_fields(domain: str, host: str, port: int, sni: str | None, protoco
     return name, clean_host(host), port, sni_name, check_protocol(protocol)
 
 
-def _url(host: str, port: int, protocol: str) -> str:
-    return format_address(host, port) if protocol == TLS else f"{protocol}://{format_address(host, port)}"
-
-
 class ProbeSave(NamedTuple):
     """What one probe found, to be saved on its endpoint's row."""
 
@@ -330,3 +326,10 @@ class EndpointOutcome(NamedTuple):
     line: int
     outcome: str
     message: str
+
+
+def outcome_summary(outcomes: list[EndpointOutcome]) -> str:
+    """``2 added, 0 updated, 1 unchanged, 0 error``, as the CLI and the TUI report an import."""
+    if not outcomes:
+        return "the file holds no endpoints"
+    return ", ".join(f"{sum(o.outcome == kind for o in outcomes)} {kind}" for kind in ("added", "updated", "unchanged", "error"))

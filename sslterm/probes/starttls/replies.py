@@ -5,6 +5,14 @@ from __future__ import annotations
 from sslterm.probes.starttls.session import MAX_LINES, Session, StartTlsError, quote
 
 
+async def expect(session: Session, protocol: str, code: int, refused: str) -> list[str]:
+    """The next reply's lines when its code is ``code``; else ``refused``, with what the server said."""
+    got, lines = await numbered_reply(session, protocol)
+    if got != code:
+        raise StartTlsError(f"{refused}: {got} {quote(' '.join(lines))}")
+    return lines
+
+
 async def numbered_reply(session: Session, protocol: str) -> tuple[int, list[str]]:
     """``NNN-text`` lines up to the last ``NNN text``: the code and every line's text."""
     texts = []

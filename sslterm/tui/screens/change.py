@@ -19,7 +19,7 @@ from sslterm.deploy.files import resolve_owner
 from sslterm.core.names import normalize_domain, to_unicode
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.endpoints import parse_address
-from sslterm.store.checks import CheckStore
+from sslterm.store.checks import CheckStore, outcome_summary
 from sslterm.store.deploy_targets import DeployStore
 from sslterm.tui.screens.base import SslTermScreen
 from sslterm.tui.screens.dialogs import ConfirmDialog
@@ -215,8 +215,7 @@ class ChangeScreen(SslTermScreen):
 
         def work(path: str) -> str:
             outcomes = CheckStore(store).import_endpoints(read_endpoint_file(path), self.services.now())
-            counts = {kind: sum(o.outcome == kind for o in outcomes) for kind in ("added", "updated", "unchanged", "error")}
-            summary = ", ".join(f"{n} {kind}" for kind, n in counts.items()) if outcomes else "the file holds no endpoints"
+            summary = outcome_summary(outcomes)
             errors = [f"line {o.line}: {o.message}" for o in outcomes if o.outcome == "error"]
             return "\n".join([summary, *errors[:5], *([f"… and {len(errors) - 5} more"] if len(errors) > 5 else [])])
 
