@@ -8,10 +8,10 @@ from datetime import datetime
 from cryptography import x509
 
 from sslterm.core.certinfo import CertInfo, inspect_certificate
+from sslterm.core.display import openssl_serial
 from sslterm.core.records import CertificateRecord, iso
 from sslterm.core.status import Status, status_of
 from sslterm.core.validate import Finding, Validation, validate
-from sslterm.core.display import openssl_serial
 
 Section = tuple[str, list[tuple[str, str]]]
 
@@ -75,7 +75,7 @@ def sections(d: Description, now: datetime, names_limit: int | None = None) -> l
         ("ST", "Region"), ("C", "Country"), ("emailAddress", "Email"))]
     out.append(("Subject", [(k, v) for k, v in subject if v] or [("Subject", info.subject_text or "(empty)")]))
     sans = info.sans
-    names = [(f"DNS", f"{u}  ({a})" if u != a else a) for a, u in zip(sans.dns, sans.dns_unicode)]
+    names = [("DNS", f"{u}  ({a})" if u != a else a) for a, u in zip(sans.dns, sans.dns_unicode)]
     names += [("IP", ip) for ip in sans.ips] + [("Email", e) for e in sans.emails] + [("URI", u) for u in sans.uris]
     out.append(("Names", _limited(names, names_limit) or [("Names", "none")]))
     out.append(("Issuer", [("Issuer", info.issuer_text), ("Self-signed", "yes" if info.self_signed else "no"), ("CA", "yes" if info.is_ca else "no")]))

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from sslterm.cli import main
 from sslterm.core.errors import NotFoundError
 from sslterm.store import ListQuery, Store
 from tests.factories import DAY, NOW, make_cert, make_chain
