@@ -1,4 +1,4 @@
-"""Shared fixtures: a fixed clock and a fresh SQLite store per test."""
+"""Shared fixtures: a fixed clock and a fresh store per test (SQLite; both engines where a module asks, tests/engines.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from sslterm.cli import main
 from sslterm.core.clock import FixedClock
 from sslterm.store import Store
 from tests.daemons import DOVECOT, EXIM, Dovecot, Exim, Postgres, pg_bin
+from tests.engines import location, pg_database, pg_key_file, pg_server  # noqa: F401 - fixtures
 from tests.factories import NOW, Chain, make_chain, pem
 
 os.environ["TZ"] = "UTC"
 os.environ.pop("SSLTERM_PASSPHRASE", None)
 os.environ.pop("SSLTERM_DB", None)
+os.environ.pop("SSLTERM_KEY_FILE", None)
 
 
 @pytest.fixture
@@ -46,15 +48,21 @@ def servers():
 
 
 @pytest.fixture
-def run(db_path, capsys, monkeypatch):
+def engine() -> str:
+    """The engine of the test's store: SQLite, unless the module runs on both (tests.engines.both_engines)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def run(location, capsys, monkeypatch):  # noqa: F811 - the fixture
     """The CLI as scripts run it, on the test's database at the pinned clock: run(*args) -> (code, out, err)."""
     monkeypatch.setenv("SSLTERM_NOW", NOW.isoformat())
-    if not db_path.exists():
-        assert main(["--db", str(db_path), "init"]) == 0  # every command but import, new and demo needs a database
+    if location.path is not None and not location.path.exists():
+        assert main(["--db", str(location), "init"]) == 0  # every command but import, new and demo needs a database
     capsys.readouterr()
 
     def _run(*args: str):
-        code = main(["--db", str(db_path), *args])
+        code = main(["--db", str(location), *args])
         out, err = capsys.readouterr()
         return code, out, err
 
@@ -62,8 +70,9 @@ def run(db_path, capsys, monkeypatch):
 
 
 @pytest.fixture
-def store(db_path: Path):
-    s = Store.open(db_path, user="tester")
+def store(location):  # noqa: F811 - the fixture
+    key_file = os.environ.get("SSLTERM_KEY_FILE")
+    s = Store.open(location, user="tester", passphrase=os.environ.get("SSLTERM_PASSPHRASE"), key_file=Path(key_file) if key_file else None)
     yield s
     s.close()
 

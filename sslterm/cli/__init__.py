@@ -23,7 +23,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(hoist_db(list(sys.argv[1:] if argv is None else argv)))
-    ctx = Context.from_args(args)
+    try:
+        ctx = Context.from_args(args)
+    except SslTermError as exc:
+        print(f"sslterm: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     with warnings.catch_warnings():
         # A library's warning (cryptography on an odd certificate, say) is not the user's business and
         # would break a TUI frame or a script's stderr; what matters is reported as findings and errors.
@@ -32,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def hoist_db(argv: list[str]) -> list[str]:
-    """``--db PATH`` is a global option, accepted after the verb too (``sslterm list --db x.db``)."""
+    """``--db PATH`` (and ``--db-password-file``) are global options, accepted after the verb too (``sslterm list --db x.db``)."""
     moved: list[str] = []
     rest: list[str] = []
     tokens = iter(argv)
@@ -40,9 +44,9 @@ def hoist_db(argv: list[str]) -> list[str]:
         if token == "--":
             rest += [token, *tokens]
             break
-        if token == "--db":
+        if token in ("--db", "--db-password-file"):
             moved += [token, next(tokens, "")]
-        elif token.startswith("--db="):
+        elif token.startswith(("--db=", "--db-password-file=")):
             moved.append(token)
         else:
             rest.append(token)
@@ -69,9 +73,7 @@ def _run(ctx: Context, args) -> int:  # type: ignore[no-untyped-def]
     except Exception as exc:  # noqa: BLE001 - last line of defence: one line, no traceback
         if os.environ.get("SSLTERM_DEBUG"):
             raise
-        from sslterm.store.db import database_failure
-
-        failure = database_failure(exc, ctx.db_path)
+        failure = ctx.failure(exc)
         if failure is not None:
             print(f"sslterm: error: {failure}", file=sys.stderr)
             return EXIT_ERROR

@@ -81,7 +81,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     from sslterm.store.demo import load_demo
 
     count = load_demo(ctx.store, ctx.clock.now())
-    print(f"demo inventory loaded: {count} certificates in {safe(ctx.db_path)}")
+    print(f"demo inventory loaded: {count} certificates in {safe(str(ctx.location))}")
     return 0
 
 
@@ -89,22 +89,34 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
     """Create an empty store (and its data key, wrapped with a passphrase when asked)."""
     import os
 
+    from sslterm.cli.context import key_file_from_env
     from sslterm.core.errors import InputError
-
-    if ctx.db_path.exists():
-        raise InputError(f"a database already exists at {ctx.db_path}: nothing to do")
-    passphrase = None
-    if args.passphrase:
-        passphrase = os.environ.get("SSLTERM_PASSPHRASE") or _ask_passphrase()
     from sslterm.store import Store
 
-    store = Store.open(ctx.db_path, ctx.user, passphrase)
+    location = ctx.location
+    if location.path is not None and location.path.exists():
+        raise InputError(f"a database already exists at {location.path}: nothing to do")
+    passphrase = os.environ.get("SSLTERM_PASSPHRASE") or None
+    key_file = key_file_from_env()
+    if args.passphrase or (location.path is None and not passphrase and key_file is None):
+        passphrase = passphrase or _ask_passphrase()
+    if location.path is None:
+        from sslterm.store.engines.postgres import store_exists
+
+        if store_exists(location):
+            raise InputError(f"{location} already holds an sslterm store: nothing to do")
+    store = Store.open(location, ctx.user, passphrase, key_file=key_file)
     try:
         store.prepare_keys()
     finally:
         store.close()
-    how = "with its keys wrapped by your passphrase (set SSLTERM_PASSPHRASE to use them)" if passphrase else "(keys encrypted with the key file beside it)"
-    print(f"created {safe(ctx.db_path)} {how}")
+    if location.path is None:
+        how = "with the first key slot, yours (add the other operators' with 'sslterm access add')"
+    elif passphrase:
+        how = "with its keys wrapped by your passphrase (set SSLTERM_PASSPHRASE to use them)"
+    else:
+        how = "(keys encrypted with the key file beside it)"
+    print(f"created {safe(str(location))} {how}")
     return 0
 
 

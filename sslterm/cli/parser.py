@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"The database is {default_db_path()} (change it with --db PATH or $SSLTERM_DB). "
                "'sslterm COMMAND --help' tells more about each command.",
     )
-    parser.add_argument("--db", metavar="PATH", help="database file, before or after the command (default: $SSLTERM_DB or the user data directory)")
+    parser.add_argument("--db", metavar="PATH|URL",
+                        help="database file, or postgresql://user@host:port/dbname for a team's store; before or after the command "
+                             "(default: $SSLTERM_DB or the user data directory)")
+    parser.add_argument("--db-password-file", metavar="FILE",
+                        help="a PostgreSQL store's password, on the file's first line (default: ~/.pgpass or $PGPASSFILE; never on the command line)")
     parser.add_argument("--version", action="version", version=f"sslterm {__version__}")
     parser.add_argument("--check-interval", type=float, default=600, metavar="SECONDS", help="TUI: seconds between background checks (0: off; default 600)")
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")

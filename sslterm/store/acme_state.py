@@ -45,4 +45,5 @@ class AcmeState:
 
     def save_settings(self, cert_id: int, settings: Any) -> None:
         values = asdict(settings)
-        AcmeSetting.insert(certificate=cert_id, **values).on_conflict_replace().execute()
+        update = {getattr(AcmeSetting, key): value for key, value in values.items()}
+        AcmeSetting.insert(certificate=cert_id, **values).on_conflict(conflict_target=[AcmeSetting.certificate], update=update).execute()

@@ -9,7 +9,7 @@ from peewee import fn
 
 from sslterm.core.errors import InputError, NotFoundError
 from sslterm.core.findings import ChannelRecord, FindingState
-from sslterm.store.models import Certificate, Channel, Finding, Outbox, Owner
+from sslterm.store.models import Certificate, Channel, Finding, Outbox
 from sslterm.store.rows import new_uid
 from sslterm.store.store import Store
 
@@ -88,13 +88,13 @@ class AlertStore:
 
     def save_findings(self, states: list[FindingState], gone: list[str]) -> None:
         """Write the findings that changed and drop those that cleared, in one transaction."""
-        sql = (f'INSERT OR REPLACE INTO "finding" ({", ".join(FINDING_COLUMNS)}) '
-               f'VALUES ({", ".join("?" for _ in FINDING_COLUMNS)})')
+        sql = (f'INSERT INTO "finding" ({", ".join(FINDING_COLUMNS)}) VALUES ({", ".join("?" for _ in FINDING_COLUMNS)}) '
+               f'ON CONFLICT ("key") DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in FINDING_COLUMNS if c != FINDING_COLUMNS[0])}')
         with self.store.db.atomic():
             for start in range(0, len(gone), CHUNK):
                 Finding.delete().where(Finding.key.in_(gone[start:start + CHUNK])).execute()
-            # executemany on the connection: peewee's per-row SQL building cost 70 s for 100k findings
-            self.store.db.connection().executemany(sql, [_row_of(state) for state in states])
+            # executemany on a cursor: peewee's per-row SQL building cost 70 s for 100k findings
+            self.store.db.cursor().executemany(sql, [_row_of(state) for state in states])
 
     def acknowledge(self, key: str, now: datetime, until: datetime | None) -> FindingState:
         """Stop re-notifying a finding until ``until`` (or until its level changes); recorded in history with the OS user."""

@@ -15,7 +15,7 @@ import pwd
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from peewee import SqliteDatabase
+from peewee import Database
 
 GENESIS = "0" * 64
 EventRow = Sequence[object]  # (at, kind, certificate_id, domain, user, detail)
@@ -35,11 +35,12 @@ def event_hash(previous: str, event_id: int, at: int, kind: str, certificate_id:
     return hashlib.sha256(fields.encode()).hexdigest()
 
 
-def append_events(db: SqliteDatabase, rows: Iterable[EventRow]) -> None:
+def append_events(db: Database, rows: Iterable[EventRow]) -> None:
     """Insert events with explicit ids and chained hashes (the caller holds the write transaction)."""
     rows = list(rows)
     if not rows:
         return
+    db.engine.decide("history")  # type: ignore[attr-defined]  # the chain is one line: one writer at a time extends it
     last = db.execute_sql('SELECT id, hash FROM event ORDER BY id DESC LIMIT 1').fetchone()
     next_id, previous = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
     chained = []
@@ -48,6 +49,7 @@ def append_events(db: SqliteDatabase, rows: Iterable[EventRow]) -> None:
         previous = event_hash(previous, event_id, int(at), str(kind), certificate_id, domain, str(user), str(detail))  # type: ignore[arg-type]
         chained.append((event_id, at, kind, certificate_id, domain, user, detail, previous))
     db.cursor().executemany('INSERT INTO event (id, at, kind, certificate_id, domain, "user", detail, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', chained)
+    db.engine.ids_taken("event")  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ class ChainCheck:
     broken_certificate: int | None = None
 
 
-def verify_chain(db: SqliteDatabase) -> ChainCheck:
+def verify_chain(db: Database) -> ChainCheck:
     previous, checked = GENESIS, 0
     cursor = db.execute_sql('SELECT id, at, kind, certificate_id, domain, "user", detail, hash FROM event ORDER BY id')
     for event_id, at, kind, certificate_id, domain, user, detail, stored in cursor:
@@ -74,7 +76,7 @@ def verify_chain(db: SqliteDatabase) -> ChainCheck:
     return ChainCheck(checked)
 
 
-def chain_existing(db: SqliteDatabase) -> None:
+def chain_existing(db: Database) -> None:
     """Schema 8: hash the events an earlier sslterm wrote, in id order (frozen: raw SQL)."""
     previous = GENESIS
     rows = db.execute_sql('SELECT id, at, kind, certificate_id, domain, "user", detail FROM event ORDER BY id').fetchall()

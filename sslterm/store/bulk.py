@@ -13,9 +13,9 @@ import dataclasses
 import gc
 import itertools
 from collections import Counter
-from json.encoder import encode_basestring_ascii
 from dataclasses import dataclass
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from typing import Iterable, Iterator, Protocol
 
 from cryptography import x509
@@ -34,7 +34,6 @@ from sslterm.store.store import Store
 CHUNK = 400  # stays under SQLite's 999 bound parameters for IN (...) lists
 TRANSACTION = 10000  # certificates per IMMEDIATE transaction: each commit rewrites the index pages it touched, so fewer is faster; ~1 s of write lock at most
 FIRST_TRANSACTIONS = (250, 500, 1000, 2000, 4000)  # start storing as soon as the first files are parsed
-BULK_CACHE_KIB = -65536  # PRAGMA cache_size while importing (negative: KiB), against SQLite's 2 MiB default
 
 
 class BulkItem(Protocol):
@@ -155,17 +154,14 @@ def _bulk_session(store: Store) -> Iterator[None]:
     The garbage collector is paused too: an import allocates many long-lived
     objects, and each full collection walks all of them.
     """
-    db = store.db
-    before = db.execute_sql("PRAGMA cache_size").fetchone()[0]
-    db.execute_sql(f"PRAGMA cache_size = {BULK_CACHE_KIB}")
     collecting = gc.isenabled()
     gc.disable()
     try:
-        yield
+        with store.engine.bulk_session():
+            yield
     finally:
         if collecting:
             gc.enable()
-        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def _owner_id(owner: str) -> int:
@@ -284,8 +280,9 @@ def _insert_fresh(store: Store, fresh: list[tuple[int, BulkItem, CertSummary, st
         'added_at, archived, renewal_failures, version) '
         'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 1)', rows)
     store._persist_check_blob()
-    cursor.executemany("INSERT OR IGNORE INTO certificatename (certificate_id, name) VALUES (?, ?)", name_rows)
-    cursor.executemany("INSERT INTO certificate_fts (rowid, search) VALUES (?, ?)", search_rows)
+    store.engine.ids_taken("lineage", "certificate")
+    cursor.executemany(store.engine.insert_ignore("certificatename", "certificate_id, name", "?, ?"), name_rows)
+    store.engine.index_search(search_rows)
     _serve_primaries(store, primaries, at, event_rows)
     append_events(db, event_rows)
     for cert_id, (index, item, s, _) in enumerate(fresh, start=first_id):

@@ -5,16 +5,31 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Iterable, Iterator, NamedTuple
 
-from peewee import Case, Expression, Field, fn
+from peewee import Case, Expression, Field
 
 from sslterm.core.endpoint_file import BadLine, EndpointSpec
-from sslterm.core.endpoints import TLS, check_protocol, clean_host, endpoint_url, format_address
+from sslterm.core.endpoints import (
+    TLS,
+    check_protocol,
+    clean_host,
+    endpoint_url,
+    format_address,
+)
 from sslterm.core.errors import InputError, NotFoundError
 from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import DEFAULT_WINDOW_DAYS, RENEWABLE_TYPES
 from sslterm.core.thresholds import CRIT_DAYS, WARN_DAYS
-from sslterm.store.models import Certificate, CertificateName, Endpoint, Lineage, Owner, Setting, WebDomain
+from sslterm.store.migrations import put_setting
+from sslterm.store.models import (
+    Certificate,
+    CertificateName,
+    Endpoint,
+    Lineage,
+    Owner,
+    Setting,
+    WebDomain,
+)
 from sslterm.store.rows import LIST_COLUMNS, list_records
 from sslterm.store.store import Store
 
@@ -37,7 +52,7 @@ class CheckStore:
         if not 1 <= days <= 3650:
             raise InputError("the renewal window is a number of days from 1 to 3650")
         with self.store.db.atomic():
-            Setting.replace(key="renew_before_days", value=str(days)).execute()
+            put_setting("renew_before_days", str(days))
 
     def set_window_days(self, cert_id: int, days: int | None, now: datetime) -> None:
         if days is not None and not 1 <= days <= 3650:
@@ -62,7 +77,7 @@ class CheckStore:
                 if value is None:
                     Setting.delete().where(Setting.key == key).execute()
                 else:
-                    Setting.replace(key=key, value=str(value)).execute()
+                    put_setting(key, str(value))
 
     def lineage_thresholds(self) -> dict[int, tuple[int, int]]:
         """Thresholds set on lineages: {lineage id: (warning days, critical days)}."""
@@ -86,7 +101,7 @@ class CheckStore:
     def record_pass(self, now: datetime) -> None:
         """When the last full checker pass ran (for metrics and the status line)."""
         with self.store.db.atomic():
-            Setting.replace(key="last_check_at", value=str(int(now.timestamp()))).execute()
+            put_setting("last_check_at", str(int(now.timestamp())))
 
     def last_pass(self) -> datetime | None:
         row = Setting.get_or_none(Setting.key == "last_check_at")
@@ -103,15 +118,15 @@ class CheckStore:
         fleet's first pass does not hold tens of thousands of records at once.
         """
         default = self.default_window_days()
-        lifetime_third = (Certificate.not_after.cast("INTEGER") - Certificate.not_before.cast("INTEGER")) / 3
-        window = Case(None, [(Certificate.renew_before_days.is_null(), fn.MIN(default * SECONDS_PER_DAY, lifetime_third))],
+        lifetime_third = (Certificate.not_after.cast("BIGINT") - Certificate.not_before.cast("BIGINT")) / 3
+        window = Case(None, [(Certificate.renew_before_days.is_null(), self.store.engine.least(default * SECONDS_PER_DAY, lifetime_third))],
                       Certificate.renew_before_days * SECONDS_PER_DAY)
         epoch = int(now.timestamp())
         select = (
             Certificate.select(Certificate.id, Certificate.renew_before_days)
             .where((Certificate.archived == False) & Certificate.type.in_(RENEWABLE_TYPES)  # noqa: E712
                    & Certificate.cert_pem.is_null(False)
-                   & ((Certificate.not_after.cast("INTEGER") - window) <= epoch)
+                   & ((Certificate.not_after.cast("BIGINT") - window) <= epoch)
                    & (Certificate.next_renewal_at.is_null() | (Certificate.next_renewal_at <= now)))
             .order_by(Certificate.not_after)
         )

@@ -15,6 +15,15 @@ if TYPE_CHECKING:
     from sslterm.core.parse import PrivateKey
 
 
+# Every secret the vault encrypts: (table, column, what binds a blob to its row besides the uid).
+SECRET_COLUMNS = (
+    ("certificate", "key_blob", ""),
+    ("acmeaccount", "key_blob", "acme:"),
+    ("channel", "url_blob", ""),
+    ("deploytarget", "pfx_password_blob", ""),
+)
+
+
 class KeyOperations:
     """Needs the store's ``db``, ``vault``, ``_row``, ``_event``, ``_store_key``, ``_persist_check_blob``, ``delete`` and ``get``."""
 
@@ -30,14 +39,17 @@ class KeyOperations:
             self.vault.rewrap(passphrase)
             self._persist_check_blob()
 
+    def secret_blobs(self):  # type: ignore[no-untyped-def]
+        """(table, column, id, binding, blob) of every encrypted secret: keys, ACME account keys, channel URLs, PFX passwords."""
+        for table, column, prefix in SECRET_COLUMNS:
+            for row_id, uid, blob in self.db.execute_sql(f'SELECT id, uid, "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL ORDER BY id'):
+                yield table, column, row_id, prefix + uid, bytes(blob)
+
     def decrypt_every_key(self) -> int:
-        """Decrypt (and drop) every stored private key; returns how many. Raises on the first that fails."""
+        """Decrypt (and drop) every stored private key and secret; returns how many. Raises on the first that fails."""
         count = 0
-        for uid, blob in self.db.execute_sql("SELECT uid, key_blob FROM certificate WHERE key_blob IS NOT NULL"):
-            self.vault.decrypt(bytes(blob), uid)
-            count += 1
-        for uid, blob in self.db.execute_sql("SELECT uid, key_blob FROM acmeaccount"):
-            self.vault.decrypt(bytes(blob), uid)
+        for _, _, _, binding, blob in self.secret_blobs():
+            self.vault.decrypt(blob, binding)
             count += 1
         return count
 
@@ -72,10 +84,8 @@ class KeyOperations:
             versions = list(Certificate.select().where(
                 (Certificate.lineage == row.lineage_id) & Certificate.key_blob.is_null(False))) if row.lineage_id else [row]
             for version in versions:
-                self.db.execute_sql("UPDATE certificate SET key_blob = zeroblob(length(key_blob)) WHERE id = ?", [version.id])
-                self.db.execute_sql("UPDATE certificate SET key_blob = NULL WHERE id = ?", [version.id])
+                self.engine.wipe_key(version.id)
                 self._event("key_purged", version, now, detail="private key destroyed (overwritten, then removed)")
             if not row.archived:
                 self.delete(cert_id, now)
-        busy = self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-        return self.get(cert_id), len(versions), not busy
+        return self.get(cert_id), len(versions), self.engine.flush_wiped()

@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from peewee import SqliteDatabase
+from peewee import Database
 
 from sslterm.core.lineage import names_key
 
 UPGRADE_USER = "sslterm (upgrade)"
 
 
-def group_into_lineages(db: SqliteDatabase) -> None:
+def group_into_lineages(db: Database) -> None:
     rows = db.execute_sql(
         'SELECT id, owner_id, previous_id, not_before, not_after, created_at, archived, cert_pem IS NOT NULL FROM certificate ORDER BY id'
     ).fetchall()
@@ -62,7 +62,7 @@ def _groups(rows: list[tuple], names: dict[int, list[str]]) -> list[list[int]]:
     return list(grouped.values())
 
 
-def _store_group(db: SqliteDatabase, members: list[tuple], names: dict[int, list[str]], at: int) -> None:
+def _store_group(db: Database, members: list[tuple], names: dict[int, list[str]], at: int) -> None:
     # (not_before, not_after, id): the order versions were issued; a request has no dates yet.
     members.sort(key=lambda r: (r[3] if r[3] is not None else r[5], r[4] or 0, r[0]))
     live = [r for r in members if not r[6]]

@@ -7,16 +7,19 @@ move on), runs once inside an IMMEDIATE transaction, and bumps
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from peewee import SqliteDatabase
+from peewee import Database
 
 from sslterm.core.errors import StoreError
 from sslterm.store.audit import chain_existing
 from sslterm.store.lineage_upgrade import group_into_lineages
 from sslterm.store.models import Setting
 
-Step = str | Callable[[SqliteDatabase], None]  # frozen SQL, or a frozen function of raw SQL
+if TYPE_CHECKING:
+    from sslterm.store.engines.sqlite import SqliteEngine
+
+Step = str | Callable[[Database], None]  # frozen SQL, or a frozen function of raw SQL
 
 V1_INITIAL = [
     'CREATE TABLE "owner" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL)',
@@ -163,31 +166,52 @@ V10_PROTOCOLS: list[Step] = [
     'ALTER TABLE "endpoint" ADD COLUMN "protocol" VARCHAR(255) NOT NULL DEFAULT \'tls\'',
 ]
 
+# Teams: key slots (sslterm.store.keyslots: each operator's secret unwraps the same data
+# key) and leases (sslterm.store.claims: what a checker has claimed, until when).
+V11_TEAMS: list[Step] = [
+    'CREATE TABLE "keyslot" ("id" INTEGER NOT NULL PRIMARY KEY, "uid" VARCHAR(255) NOT NULL, "label" TEXT NOT NULL, '
+    '"kind" VARCHAR(255) NOT NULL, "public_key" BLOB NOT NULL, "wrapped_private" BLOB NOT NULL, "sealed_key" BLOB NOT NULL, '
+    '"created_at" INTEGER NOT NULL, "created_by" VARCHAR(255) NOT NULL)',
+    'CREATE UNIQUE INDEX "keyslot_uid" ON "keyslot" ("uid")',
+    'CREATE UNIQUE INDEX "keyslot_label" ON "keyslot" ("label")',
+    'CREATE TABLE "lease" ("id" INTEGER NOT NULL PRIMARY KEY, "kind" VARCHAR(255) NOT NULL, "item_id" INTEGER NOT NULL, '
+    '"holder" VARCHAR(255) NOT NULL, "until" INTEGER NOT NULL)',
+    'CREATE UNIQUE INDEX "lease_item" ON "lease" ("kind", "item_id")',
+]
+
 MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY, V8_AUDIT_CHAIN,
-                                V9_ALERTING, V10_PROTOCOLS]
+                                V9_ALERTING, V10_PROTOCOLS, V11_TEAMS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def current_version(db: SqliteDatabase) -> int:
+def current_version(db: Database) -> int:
     if not db.table_exists("setting"):
         return 0
     row = Setting.get_or_none(Setting.key == "schema_version")
     return int(row.value) if row else 0
 
 
-def migrate(db: SqliteDatabase) -> int:
-    """Bring the schema up to date; returns the version reached."""
+def put_setting(key: str, value: str) -> None:
+    """Set one setting (an upsert both engines speak)."""
+    Setting.insert(key=key, value=value).on_conflict(conflict_target=[Setting.key], update={Setting.value: value}).execute()
+
+
+def migrate(engine: SqliteEngine) -> int:
+    """Bring the schema up to date in the engine's own dialect; returns the version reached."""
+    db, steps = engine.db, engine.migrations()
+    assert len(steps) == SCHEMA_VERSION, "every engine has every numbered migration"
     with db.atomic():
+        engine.decide("migrate")
         version = current_version(db)
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"the database has schema version {version}, newer than this sslterm ({SCHEMA_VERSION}): upgrade sslterm"
             )
         for number in range(version, SCHEMA_VERSION):
-            for step in MIGRATIONS[number]:
+            for step in steps[number]:
                 if isinstance(step, str):
                     db.execute_sql(step)
                 else:
-                    step(db)
-            Setting.replace(key="schema_version", value=str(number + 1)).execute()
+                    step(db)  # type: ignore[operator]
+            put_setting("schema_version", str(number + 1))
     return SCHEMA_VERSION

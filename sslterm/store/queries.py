@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from peewee import JOIN, SQL, Case, Column, Expression, NodeList, fn
+from peewee import JOIN, SQL, Case, Column, Expression, fn
 
 from sslterm.core.names import to_ascii_query
 from sslterm.core.search import SearchSpec, covering_wildcard, parse_search
@@ -73,19 +73,13 @@ def search_terms(text: str) -> list[tuple[str, str]]:
     return [(term, to_ascii_query(term).lower()) for term in parse_search(text).terms]
 
 
-def _fts_phrase(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _index_match(term: str, ascii_term: str) -> str | None:
-    """The FTS query for a term the trigram index should answer, or None for a broad or short one."""
+def _index_forms(term: str, ascii_term: str) -> list[str] | None:
+    """The forms of a term the trigram index should answer, or None for a broad or short one."""
     forms = list(dict.fromkeys((term, ascii_term)))
     if not all(len(f) >= MIN_FTS_TERM for f in forms):
         return None
-    match = " OR ".join(_fts_phrase(f) for f in forms)
-    probe = "SELECT COUNT(*) FROM (SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ? LIMIT ?)"
-    hits = Certificate._meta.database.execute_sql(probe, [match, BROAD_TERM]).fetchone()[0]
-    return match if hits < BROAD_TERM else None
+    engine = Certificate._meta.database.engine
+    return forms if engine.search_count(forms, BROAD_TERM) < BROAD_TERM else None
 
 
 def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
@@ -96,10 +90,10 @@ def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
     term most certificates match (or one too short for trigrams) scanning in the
     list's own order finds a screenful sooner.
     """
-    match = _index_match(term, ascii_term)
+    indexed = _index_forms(term, ascii_term)
     wildcard = covering_wildcard(ascii_term)
-    if match is not None:
-        condition = Certificate.id.in_(SQL("(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [match]))
+    if indexed is not None:
+        condition = Certificate.id.in_(SQL(*Certificate._meta.database.engine.search_ids(indexed)))
         return _or_covered(condition, wildcard), True
     forms = list(dict.fromkeys((term, ascii_term)))
     condition = fn.instr(Certificate.search, forms[0]) > 0
@@ -132,7 +126,8 @@ def _filtered(query: ListQuery, now: datetime, include_bucket: bool):  # type: i
     indexed = any(by_index for _, by_index in terms)
     # With few index matches, fetching them by id must be SQLite's plan: "+archived" keeps
     # the (archived, ...) sort indexes from looking like a narrower way in.
-    live = (NodeList((SQL("+"), Certificate.archived), glue="") if indexed else Certificate.archived) == False  # noqa: E712
+    engine = Certificate._meta.database.engine
+    live = (engine.unindexed(Certificate.archived) if indexed else Certificate.archived) == False  # noqa: E712
     if query.all_versions:
         live = Certificate.archived.in_((False, True))
     if query.sort == "owner" and not indexed:
@@ -151,7 +146,7 @@ def _filtered(query: ListQuery, now: datetime, include_bucket: bool):  # type: i
     if spec.type:
         select = select.where(Certificate.type == spec.type)
     elif spec.unknown_type:  # "type:a" while typing "type:auto": nothing, known at once (a false condition scans nothing)
-        select = select.where(SQL("0"))
+        select = select.where(SQL("1 = 0"))
     for fragment in spec.issuer:
         select = select.where(fn.instr(fn.lower(Certificate.issuer), fragment) > 0)
     if include_bucket:
@@ -180,7 +175,8 @@ def _ordered(select, query: ListQuery, indexed: bool):  # type: ignore[no-untype
     column = columns.get(query.sort, EXPIRY_ORDER)  # urgency, status, not_after
     tie = Certificate.id
     if indexed:
-        column, tie = NodeList((SQL("+"), column), glue=""), NodeList((SQL("+"), tie), glue="")  # "+x": same order, no index
+        engine = Certificate._meta.database.engine
+        column, tie = engine.unindexed(column), engine.unindexed(tie)  # same order, no index
     if query.descending:
         return select.order_by(column.desc(), tie.desc())
     return select.order_by(column.asc(), tie.asc())

@@ -7,23 +7,31 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from peewee import IntegrityError, OperationalError, SqliteDatabase
+from peewee import IntegrityError
 
-from sslterm.core.errors import Abandoned, NotFoundError, StoreError, ValidationError
+from sslterm.core.errors import NotFoundError, StoreError, ValidationError
 from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, HistoryEvent
 from sslterm.core.status import Bucket
 from sslterm.store import history, lineages
 from sslterm.store.audit import ChainCheck, append_events, verify_chain
-from sslterm.store.db import open_database
+from sslterm.store.engines import Location, open_engine, parse_location
 from sslterm.store.keys import KeyOperations
-from sslterm.store.requests import RequestOperations
+from sslterm.store.migrations import put_setting
 from sslterm.store.models import Certificate, CertificateName, Owner, Setting, WebDomain
 from sslterm.store.queries import ListQuery, base_query, bucket_counts, list_query
-from sslterm.store.rows import LIST_COLUMNS, covers, list_records, new_uid, pem_text, record_of, search_text
+from sslterm.store.requests import RequestOperations
+from sslterm.store.rows import (
+    LIST_COLUMNS,
+    covers,
+    list_records,
+    new_uid,
+    pem_text,
+    record_of,
+    search_text,
+)
 from sslterm.store.vault import KeyVault, key_file_for
 
 if TYPE_CHECKING:
@@ -57,36 +65,55 @@ class AddResult:
     other_id: int | None = None
 
 
-ABANDON_CHECK_STEPS = 20_000  # SQLite VM steps between checks (~1 ms of work)
-
 class Store(KeyOperations, RequestOperations):
-    """Certificates, owners, web-domains and history in one SQLite file.
+    """Certificates, owners, web-domains and history, in a SQLite file or a PostgreSQL database.
 
     Args:
-        db: an open database from :func:`open_database`.
-        path: the database file (the key file sits beside it).
+        engine: an open engine from :func:`sslterm.store.engines.open_engine`.
         user: the OS user recorded in history events.
-        passphrase: wraps the data key when the key file is first created.
+        passphrase: wraps the data key when it is first made (SQLite's key file, or a PostgreSQL store's first slot).
+        key_file: a PostgreSQL store's key slot secret in a file, instead of (or beside) the passphrase.
     """
 
-    def __init__(self, db: SqliteDatabase, path: Path, user: str, passphrase: str | None = None) -> None:
-        self.db = db
-        self.path = path
+    def __init__(self, engine, user: str, passphrase: str | None = None, key_file: Path | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.engine = engine
+        self.db = engine.db
+        self.location: Location = engine.location
+        self.path: Path | None = engine.location.path  # the SQLite file; None on PostgreSQL
         self.user = user
         check = Setting.get_or_none(Setting.key == "key_check")
-        self.vault = KeyVault(key_file_for(path), passphrase, bytes.fromhex(check.value) if check else None)
+        check_blob = bytes.fromhex(check.value) if check else None
+        if self.path is not None:
+            self.vault = KeyVault(key_file_for(self.path), passphrase, check_blob)
+        else:
+            from sslterm.store.keyslots import SlotVault
+
+            self.vault = SlotVault(self.db, passphrase, key_file, check_blob, user)
 
     @classmethod
-    def open(cls, path: Path, user: str, passphrase: str | None = None, create: bool = True) -> Store:
-        """Open (migrating as needed, and creating unless ``create`` is false) the store at ``path``."""
-        return cls(open_database(path, create), path, user, passphrase)
+    def open(cls, where: Path | str | Location, user: str, passphrase: str | None = None, create: bool = True,
+             key_file: Path | None = None) -> Store:
+        """Open (migrating as needed, and creating unless ``create`` is false) the store at ``where``."""
+        location = where if isinstance(where, Location) else parse_location(where)
+        return cls(open_engine(location, create), user, passphrase, key_file)
+
+    def use(self) -> Store:
+        """Make this store the one the models speak to again (opening a store binds them to it: one at a time)."""
+        from sslterm.store.models import MODELS
+
+        self.db.bind(MODELS, bind_refs=False, bind_backrefs=False)
+        return self
 
     def data_version(self) -> int:
-        """SQLite's count of commits by other connections (another process, a worker): cheap to poll."""
-        return int(self.db.execute_sql("PRAGMA data_version").fetchone()[0])
+        """A number that changes when another connection (process, worker, operator) has committed: cheap to poll."""
+        return self.engine.data_version()
+
+    def release_thread(self) -> None:
+        """This thread is done with the store (a TUI worker's thread ends): its connection goes back (PostgreSQL's pool)."""
+        self.engine.release_thread()
 
     def close(self) -> None:
-        self.db.close()
+        self.engine.close()
 
     def batch(self):  # type: ignore[no-untyped-def]
         """One transaction around many writes (each write nests as a savepoint)."""
@@ -324,16 +351,8 @@ class Store(KeyOperations, RequestOperations):
         the user has typed on, its answer is stale, and it must not keep a worker
         thread (and a core) busy while the newer query waits.
         """
-        connection = self.db.connection()
-        connection.set_progress_handler(lambda: 1 if stop() else 0, ABANDON_CHECK_STEPS)
-        try:
+        with self.engine.abandon_when(stop):
             yield
-        except OperationalError as exc:
-            if "interrupted" in str(exc) and stop():
-                raise Abandoned("query abandoned: a newer one replaced it") from None
-            raise
-        finally:
-            connection.set_progress_handler(None, 0)
 
     def count(self, query: ListQuery, now: datetime) -> int:
         return base_query(query, now).count()
@@ -453,12 +472,12 @@ class Store(KeyOperations, RequestOperations):
     def _persist_check_blob(self) -> None:
         """After the first key is encrypted, remember the data-key check in the database."""
         if self.vault.new_check_blob is not None:
-            Setting.replace(key="key_check", value=self.vault.new_check_blob.hex()).execute()
+            put_setting("key_check", self.vault.new_check_blob.hex())
             self.vault.new_check_blob = None
 
     def _index_search(self, row: Certificate) -> None:
         """Add a new row to the trigram search index (updates and deletes are kept by triggers)."""
-        self.db.execute_sql("INSERT INTO certificate_fts(rowid, search) VALUES (?, ?)", [row.id, row.search])
+        self.engine.index_search([(row.id, row.search)])
 
     def _names(self, row: Certificate, names: tuple[str, ...]) -> None:
         CertificateName.insert_many([(row.id, n) for n in names], fields=[CertificateName.certificate, CertificateName.name]).on_conflict_ignore().execute()

@@ -13,7 +13,6 @@ import base64
 import json
 import os
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from sslterm.core.errors import PasswordError, StoreError
@@ -77,30 +76,20 @@ class KeyVault:
 
     def rewrap(self, passphrase: str | None) -> None:
         """Write the key file again around the same data key: wrapped with ``passphrase``, or plain for None."""
-        data_key = self.data_key()
-        content = wrap_data_key(data_key, passphrase) if passphrase else {"version": 1, "kind": "raw", "key": _b64(data_key)}
-        temp = self.key_path.with_name(f".{self.key_path.name}.{os.urandom(4).hex()}.tmp")
-        try:
-            create_private_file(temp, json.dumps(content).encode())
-            os.replace(temp, self.key_path)
-        except OSError as exc:
-            raise StoreError(f"cannot write key file {self.key_path}: {exc.strerror or exc}") from None
-        finally:
-            if temp.exists():
-                temp.unlink()
+        write_key_file(self.key_path, self.data_key(), passphrase)
         self._passphrase = passphrase
 
     def encrypt(self, plaintext: bytes, binding: str) -> bytes:
         """``nonce || ciphertext`` for ``plaintext`` bound to ``binding`` (the row uid)."""
         nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._unlock().encrypt(nonce, plaintext, _aad(binding))
+        return nonce + self._unlock().encrypt(nonce, plaintext, aad(binding))
 
     def decrypt(self, blob: bytes, binding: str) -> bytes:
         """Plaintext of a blob made by :meth:`encrypt` for the same ``binding``."""
         from cryptography.exceptions import InvalidTag
 
         try:
-            return self._unlock().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], _aad(binding))
+            return self._unlock().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad(binding))
         except InvalidTag:
             raise StoreError("a stored private key failed to decrypt: it does not belong to this row or was altered") from None
 
@@ -142,8 +131,7 @@ class KeyVault:
             return self._load_or_create()  # another process created it first
         except OSError as exc:
             raise StoreError(f"cannot create key file {self.key_path}: {exc.strerror or exc}") from None
-        nonce = os.urandom(NONCE_BYTES)
-        self.new_check_blob = nonce + AESGCM(data_key).encrypt(nonce, _CHECK_PLAINTEXT, _CHECK_AAD)
+        self.new_check_blob = check_blob_for(data_key)
         return data_key
 
     def _unwrap(self, content: dict[str, object]) -> bytes:
@@ -171,6 +159,20 @@ class KeyVault:
             raise StoreError(f"key file {self.key_path} does not belong to this database") from None
 
 
+def write_key_file(path: Path, data_key: bytes, passphrase: str | None) -> None:
+    """Write (or replace, atomically) a 0600 key file holding ``data_key``, wrapped with ``passphrase`` if given."""
+    content = wrap_data_key(data_key, passphrase) if passphrase else {"version": 1, "kind": "raw", "key": _b64(data_key)}
+    temp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+    try:
+        create_private_file(temp, json.dumps(content).encode())
+        os.replace(temp, path)
+    except OSError as exc:
+        raise StoreError(f"cannot write key file {path}: {exc.strerror or exc}") from None
+    finally:
+        if temp.exists():
+            temp.unlink()
+
+
 def wrap_data_key(data_key: bytes, passphrase: str) -> dict[str, object]:
     """A key file's content holding ``data_key`` wrapped with a key derived from ``passphrase`` (scrypt)."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -181,7 +183,26 @@ def wrap_data_key(data_key: bytes, passphrase: str) -> dict[str, object]:
             "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}
 
 
-def _aad(binding: str) -> bytes:
+def check_blob_for(data_key: bytes) -> bytes:
+    """What the database keeps to tell that a data key is its own."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(data_key).encrypt(nonce, _CHECK_PLAINTEXT, _CHECK_AAD)
+
+
+def verify_check_blob(data_key: bytes, check_blob: bytes) -> bool:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        AESGCM(data_key).decrypt(check_blob[:NONCE_BYTES], check_blob[NONCE_BYTES:], _CHECK_AAD)
+    except InvalidTag:
+        return False
+    return True
+
+
+def aad(binding: str) -> bytes:
     return b"sslterm:private-key:v1:" + binding.encode()
 
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from sslterm.cli import main
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import DAY, NOW, make_cert, make_chain, pem
 
 ROOT = Path(__file__).resolve().parents[2]

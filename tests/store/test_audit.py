@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import pwd
 import os
+import pwd
 import sqlite3
 
 from sslterm.cli import main
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import NOW, make_cert
 
 

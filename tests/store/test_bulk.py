@@ -15,6 +15,7 @@ from sslterm.core import discover as discovery
 from sslterm.core.discover import Scan, discover
 from sslterm.store import Store
 from sslterm.store.bulk import import_scan
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import DAY, NOW, make_cert, make_chain, pem
 
 

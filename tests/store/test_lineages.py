@@ -10,10 +10,18 @@ import pytest
 
 from sslterm.checker.run import CheckOptions, check_pass
 from sslterm.core.discover import Scan
-from sslterm.core.lineage import CertbotPlace, Placement, Version, certbot_place, names_key, place
+from sslterm.core.lineage import (
+    CertbotPlace,
+    Placement,
+    Version,
+    certbot_place,
+    names_key,
+    place,
+)
 from sslterm.store import ListQuery, Store
 from sslterm.store.bulk import import_many, import_scan
 from sslterm.store.checks import CheckStore
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import DAY, NOW, Issued, make_cert
 from tests.store.old_schema import old_database
 

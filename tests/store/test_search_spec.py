@@ -5,6 +5,7 @@ from __future__ import annotations
 from cryptography import x509
 
 from sslterm.store import ListQuery
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import NOW, make_cert
 
 

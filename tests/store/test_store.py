@@ -9,6 +9,7 @@ from sslterm.core.errors import NotFoundError, ValidationError
 from sslterm.core.generate import generate_key, signing_request, subject_request
 from sslterm.core.status import Bucket
 from sslterm.store import ListQuery
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import DAY, NOW, make_cert, make_chain
 
 

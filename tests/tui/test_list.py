@@ -12,6 +12,7 @@ from sslterm.tui.screens.cert_list import CertificateListScreen
 from sslterm.tui.screens.detail import DetailScreen
 from sslterm.tui.screens.history import HistoryScreen
 from sslterm.tui.widgets.cert_table import CertificateTable
+from tests.engines import both_engines  # noqa: F401 - runs on SQLite and PostgreSQL
 from tests.factories import NOW
 from tests.tui.conftest import SIZE, add, screen_text, settle
 

@@ -22,7 +22,15 @@ def run_job(node: Any, name: str, work: Callable[[], Any], done: Callable[[Any],
     ``Worker.StateChanged`` handler.
     """
     callbacks = node.__dict__.setdefault("_job_callbacks", {})
-    worker = node.run_worker(work, name=name, group=name, thread=True, exclusive=exclusive, exit_on_error=False)
+    store = node.app.services.store
+
+    def job() -> Any:
+        try:
+            return work()
+        finally:
+            store.release_thread()  # each worker is a new thread: give its database connection back
+
+    worker = node.run_worker(job, name=name, group=name, thread=True, exclusive=exclusive, exit_on_error=False)
     callbacks[worker] = done
     return worker
 

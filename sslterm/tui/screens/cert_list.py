@@ -155,7 +155,7 @@ class CertificateListScreen(SslTermScreen):
         yield Input(placeholder="/ search names (a host finds its wildcard), owner:, type:, issuer: (? help)", id="search")
         with Vertical(id="body"):
             yield CertificateTable(id="certificates")
-            yield Static(empty_text(self.services.store.path), id="empty")
+            yield Static(empty_text(self.services.store.location), id="empty")
         yield StatusLine(id="status-line")
         yield KeyFooter()
 
