@@ -294,6 +294,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("set", "change", "remove"))
     p.set_defaults(handler=_command("safety", "cmd_passphrase"))
 
+    p = verbs.add_parser("access", help="a team store's key slots: who can open the stored keys (PostgreSQL)")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    a = actions.add_parser("list", help="the key slots: label, kind, when and by whom added")
+    a.add_argument("--format", choices=("table", "json"), default="table")
+    a.set_defaults(handler=_command("team", "cmd_access_list"))
+    a = actions.add_parser("add", help="a slot for another operator: a passphrase ($SSLTERM_NEW_PASSPHRASE or asked) or a key file")
+    a.add_argument("label", metavar="LABEL", help="who or what the slot is for (a name, a checker's host)")
+    a.add_argument("--key-file", metavar="FILE", help="the slot opens with this file's bytes (at least 32) instead of a passphrase")
+    a.add_argument("--new", action="store_true", help="with --key-file: write a fresh 64-byte key file there first (0600)")
+    a.set_defaults(handler=_command("team", "cmd_access_add"))
+    a = actions.add_parser("remove", help="remove a slot, then rotate the data key so that slot opens nothing still stored")
+    a.add_argument("label", metavar="LABEL")
+    a.set_defaults(handler=_command("team", "cmd_access_remove"))
+    a = actions.add_parser("rotate", help="a new data key: every stored key re-encrypted, sealed to every slot")
+    a.set_defaults(handler=_command("team", "cmd_access_rotate"))
+
+    p = verbs.add_parser("migrate", help="copy the whole store to another database (SQLite <-> PostgreSQL) and verify the copy")
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host:port/dbname (an empty database) or sqlite:PATH (a new file)")
+    p.add_argument("--to-password-file", metavar="FILE", help="the target PostgreSQL server's password (default: ~/.pgpass or $PGPASSFILE)")
+    p.set_defaults(handler=_command("team", "cmd_migrate"))
+
     p = verbs.add_parser("demo", help="fill the database with a realistic demo inventory")
     p.set_defaults(handler=_command("create", "cmd_demo"))
     return parser

@@ -38,6 +38,9 @@ def _current_passphrase(ctx: Context) -> None:
 
 
 def cmd_passphrase(ctx: Context, args: argparse.Namespace) -> int:
+    if not ctx.location.is_sqlite:
+        raise InputError("a PostgreSQL store's keys are under key slots, one per operator: "
+                         "use 'sslterm access add' for a new passphrase and 'sslterm access remove' for an old one")
     vault = ctx.store.vault
     if args.action == "set" and vault.wrapped:
         raise InputError("the keys already have a passphrase: use 'sslterm passphrase change'")
