@@ -13,21 +13,50 @@ from typing import Callable
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from sslterm.probes.tls import DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Endpoint, ProbeResult, probe_all
-from sslterm.checker.report import CRITICAL, WARNING, CheckReport, Deployment, Problem, Renewal, Target
+from sslterm.checker.report import (
+    CRITICAL,
+    WARNING,
+    CheckReport,
+    Deployment,
+    Problem,
+    Renewal,
+    Target,
+)
+from sslterm.core.endpoints import parse_address
 from sslterm.core.errors import SslTermError
+from sslterm.core.names import normalize_domain
 from sslterm.core.records import CertificateRecord, EndpointRecord
 from sslterm.core.renewal import backoff
 from sslterm.core.status import Bucket
-from sslterm.core.names import normalize_domain
-from sslterm.core.thresholds import EXPIRED, Thresholds, level_at, thresholds_for, time_left_text
+from sslterm.core.thresholds import (
+    EXPIRED,
+    Thresholds,
+    level_at,
+    thresholds_for,
+    time_left_text,
+)
 from sslterm.core.thresholds import WARNING as LEVEL_WARNING
-from sslterm.core.trust import (EXPIRED_CHAIN, EXPIRED_LEAF, INCOMPLETE_CHAIN, NAME_MISMATCH, UNKNOWN_ROOT, anchors_with, load_ca_bundle,
-                                verify_served_chain)
+from sslterm.core.trust import (
+    EXPIRED_CHAIN,
+    EXPIRED_LEAF,
+    INCOMPLETE_CHAIN,
+    NAME_MISMATCH,
+    UNKNOWN_ROOT,
+    anchors_with,
+    load_ca_bundle,
+    verify_served_chain,
+)
 from sslterm.deploy.service import VerifyPolicy, deploy, verify
+from sslterm.probes.tls import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_TIMEOUT,
+    Endpoint,
+    ProbeResult,
+    probe_all,
+)
 from sslterm.store import ListQuery, Store
-from sslterm.core.endpoints import parse_address
 from sslterm.store.checks import CheckStore, ProbeSave
+from sslterm.store.claims import DEFAULT_LEASE, DEPLOY, PROBE, RENEW, Claims
 from sslterm.store.deploy_targets import DeployStore
 
 # A renewer turns a due certificate into its new version; "auto" (ACME) registers its own.
@@ -52,6 +81,8 @@ class CheckOptions:
     endpoint: str | None = None  # a single-target check of this HOST:PORT
     sni: str | None = None  # the name to send to an endpoint checked ad hoc
     protocol: str | None = None  # what an endpoint checked ad hoc speaks before TLS (else from its URL or port)
+    holder: str | None = None  # this checker in the store's leases (None: host, pid and a nonce)
+    lease: timedelta = DEFAULT_LEASE  # how long a claim holds against other checkers sharing the store
 
     @property
     def single(self) -> bool:
@@ -84,7 +115,11 @@ def renew_self_signed(store: Store, record: CertificateRecord, now: datetime) ->
     material = store.material(record.id)
     if material.certificate is None:
         raise SslTermError(f"certificate {record.id} has no certificate to renew")
-    from sslterm.core.generate import generate_key, key_type_of_public, reissue_self_signed
+    from sslterm.core.generate import (
+        generate_key,
+        key_type_of_public,
+        reissue_self_signed,
+    )
 
     key_type = key_type_of_public(material.certificate.public_key())
     if key_type is None:
@@ -95,7 +130,9 @@ def renew_self_signed(store: Store, record: CertificateRecord, now: datetime) ->
 
 
 def _renew_auto(store: Store, record: CertificateRecord, now: datetime) -> CertificateRecord:
-    from sslterm.autossl.service import renew_auto  # the acme library loads only when needed
+    from sslterm.autossl.service import (
+        renew_auto,  # the acme library loads only when needed
+    )
 
     return renew_auto(store, record, now)
 
@@ -109,21 +146,30 @@ async def check_pass(store: Store, now: datetime, options: CheckOptions = CheckO
         return await _check_target(store, now, options)
     checks = CheckStore(store)
     report = CheckReport(at=now)
+    claims = Claims(store, options.holder, options.lease)  # several checkers on one store share the work
     if options.renew:
-        _renew(store, checks, now, report, renewers or RENEWERS)
+        _renew(store, checks, now, report, renewers or RENEWERS, claims)
     if options.deploy:
-        await _deploy(store, now, report, options.verify)
+        await _deploy(store, now, report, options.verify, claims)
     limits = Limits(checks, options)
+    probed: set[str] = set()
     if options.probe:
         endpoints = checks.endpoints()
+        mine = claims.claim(PROBE, [e.id for e in endpoints], now)
+        endpoints = [e for e in endpoints if e.id in mine]  # another checker's claims are its to probe
         await _probe(checks, endpoints, now, report, options, limits)
+        claims.release(PROBE, mine)
+        probed = {e.url for e in endpoints}
+    busy = claims.busy_certificates(now)  # being renewed by another checker: its pass tells how that went
     _report_expiry(store, checks, now, report, limits)
     _report_deploys(store, report)
+    if busy:
+        report.problems = [p for p in report.problems if p.certificate_id not in busy]
     checks.record_pass(now)
     if options.notify:
         from sslterm.notify.service import notify_pass
 
-        report.problems.extend(await notify_pass(store, report.problems, now, probed=options.probe, resend=options.resend))
+        report.problems.extend(await notify_pass(store, report.problems, now, probed=probed, resend=options.resend, unsettled=busy))
     return report
 
 
@@ -175,35 +221,55 @@ def _target(what: str, held: list[CertificateRecord], report: CheckReport, limit
     return Target(what, not_after, round(limit.warn_days, 2), round(limit.crit_days, 2))
 
 
-def _renew(store: Store, checks: CheckStore, now: datetime, report: CheckReport, renewers: dict[str, Renewer]) -> None:
-    for record, _window in checks.renewal_candidates(now):
-        renewer = renewers.get(record.type)
-        if renewer is None:
+def _renew(store: Store, checks: CheckStore, now: datetime, report: CheckReport, renewers: dict[str, Renewer], claims: Claims) -> None:
+    for candidate, _window in checks.renewal_candidates(now):
+        renewer = renewers.get(candidate.type)
+        if renewer is None or candidate.lineage_id is None:
             continue
+        if not claims.claim(RENEW, [candidate.lineage_id], now):
+            continue  # another checker is renewing this lineage
         try:
-            new = renewer(store, record, now)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded, shown and retried
-            message = str(exc) if isinstance(exc, SslTermError) else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-            retry = backoff(record.renewal_failures + 1) if record.type == "auto" else timedelta(0)
-            checks.record_renewal_failure(record.id, message, now, retry)
-            continue
-        assert new.not_after is not None
-        report.renewals.append(Renewal(record.domain, record.id, new.id, new.not_after))
+            record = store.get(candidate.id)  # as it is now that the lineage is ours: another checker may have renewed it
+            if record.archived or (record.next_renewal_at is not None and record.next_renewal_at > now):
+                continue
+            _renew_one(store, checks, record, renewer, now, report)
+        finally:
+            claims.release(RENEW, [candidate.lineage_id])
 
 
-async def _deploy(store: Store, now: datetime, report: CheckReport, policy: VerifyPolicy) -> None:
+def _renew_one(store: Store, checks: CheckStore, record: CertificateRecord, renewer: Renewer, now: datetime, report: CheckReport) -> None:
+    try:
+        new = renewer(store, record, now)
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded, shown and retried
+        message = str(exc) if isinstance(exc, SslTermError) else f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        retry = backoff(record.renewal_failures + 1) if record.type == "auto" else timedelta(0)
+        checks.record_renewal_failure(record.id, message, now, retry)
+        return
+    assert new.not_after is not None
+    report.renewals.append(Renewal(record.domain, record.id, new.id, new.not_after))
+
+
+async def _deploy(store: Store, now: datetime, report: CheckReport, policy: VerifyPolicy, claims: Claims) -> None:
     """Deploy every target whose lineage has a version it does not have yet (or whose deploy failed);
     check again a deploy that was not verified."""
     deploys = DeployStore(store)
     for target in deploys.targets():
-        if target.certificate_id is None:
+        if target.certificate_id is None or (target.up_to_date and target.last_result != "unverified"):
             continue
-        if not target.up_to_date:
-            outcome = await deploy(store, target, now, policy=policy)
-        elif target.last_result == "unverified":
-            outcome = await verify(store, target, now, policy)
-        else:
-            continue
+        if not claims.claim(DEPLOY, [target.id], now):
+            continue  # another checker is deploying it
+        try:
+            target = deploys.get(target.id)  # as it is now that it is ours
+            if target.certificate_id is None:
+                continue
+            if not target.up_to_date:
+                outcome = await deploy(store, target, now, policy=policy)
+            elif target.last_result == "unverified":
+                outcome = await verify(store, target, now, policy)
+            else:
+                continue
+        finally:
+            claims.release(DEPLOY, [target.id])
         report.deployments.append(Deployment(target.domain, target.id, target.certificate_id, target.version, outcome.result, outcome.message))
 
 

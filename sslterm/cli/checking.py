@@ -22,6 +22,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     from sslterm.checker.run import CheckOptions, check_pass
     from sslterm.core.errors import InputError
     from sslterm.core.trust import load_ca_bundle
+    from sslterm.store.claims import default_holder
 
     if args.warn_days is not None and args.crit_days is not None and args.crit_days > args.warn_days:
         raise InputError("--crit-days must not be larger than --warn-days")
@@ -31,7 +32,7 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
     options = CheckOptions(renew=args.renew, probe=args.probe, deploy=args.deploy, warn_days=args.warn_days, crit_days=args.crit_days,
                            concurrency=args.concurrency, timeout=args.timeout, ca_bundle=bundle, notify=args.notify,
                            domain=args.domain, endpoint=args.endpoint, sni=args.sni, protocol=args.protocol,
-                           resend=timedelta(hours=args.resend_hours))
+                           resend=timedelta(hours=args.resend_hours), holder=default_holder(), lease=timedelta(seconds=args.lease))
     if not args.watch or options.single:
         report = asyncio.run(check_pass(ctx.store, ctx.clock.now(), options))
         _print_report(report, args.format)
@@ -90,7 +91,12 @@ def cmd_endpoint_import(ctx: Context, args: argparse.Namespace) -> int:
     """Exit 0 when every line went in (added, updated or unchanged), 1 when some line was refused."""
     from dataclasses import replace
 
-    from sslterm.core.endpoint_file import BadLine, decode_endpoint_file, read_endpoint_file, read_endpoints
+    from sslterm.core.endpoint_file import (
+        BadLine,
+        decode_endpoint_file,
+        read_endpoint_file,
+        read_endpoints,
+    )
     from sslterm.core.errors import SslTermError
     if args.file == "-":
         specs = read_endpoints(decode_endpoint_file(sys.stdin.buffer.read(), "standard input"))

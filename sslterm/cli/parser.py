@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=600, metavar="SECONDS", help="seconds between passes with --watch (default 600)")
     p.add_argument("--concurrency", type=int, default=64, metavar="N", help="probes at once (default 64)")
     p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS", help="connect and handshake timeout per probe (default 5)")
+    p.add_argument("--lease", type=float, default=600, metavar="SECONDS",
+                   help="with several checkers on one store: how long a claimed renewal, deploy or probe is held against the others "
+                        "(a checker that dies frees its claims after this; default 600)")
     p.set_defaults(handler=_command("checking", "cmd_check"))
 
     p = verbs.add_parser("endpoint", help="manage the endpoints the checker probes")

@@ -22,8 +22,8 @@ def retry_after(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_RETRY)
 
 
-async def notify_pass(store: Store, problems: list[Problem], now: datetime, probed: bool = True,
-                      resend: timedelta = DEFAULT_RESEND) -> list[Problem]:
+async def notify_pass(store: Store, problems: list[Problem], now: datetime, probed: bool | set[str] = True,
+                      resend: timedelta = DEFAULT_RESEND, unsettled: set[int] | frozenset[int] = frozenset()) -> list[Problem]:
     """Record this pass's findings, queue what changed for each channel, and try every due message.
 
     Returns the findings notifications add (a channel failing for a day). A failing
@@ -32,11 +32,12 @@ async def notify_pass(store: Store, problems: list[Problem], now: datetime, prob
     alerts = AlertStore(store)
     channels = alerts.channels()
     extra = [_failing(channel, now) for channel in channels if channel.failing_since and now - channel.failing_since >= FAILING_FOR]
-    with store.db.atomic():  # one checker at a time decides (BEGIN IMMEDIATE), so nothing is told twice
+    with store.db.atomic():  # one checker at a time decides (BEGIN IMMEDIATE; a lock on PostgreSQL), so nothing is told twice
+        store.engine.decide("findings")
         previous = alerts.findings()
         ids = {p.certificate_id for p in problems if p.certificate_id} | {s.certificate_id for s in previous.values() if s.certificate_id}
         decision = decide(previous, problems + extra, now, alerts.owners_of(ids),
-                          evaluated=lambda state: _evaluated(state, probed), resend=resend)
+                          evaluated=lambda state: _evaluated(state, probed, unsettled), resend=resend)
         alerts.save_findings(decision.changed, decision.cleared)
         for channel in channels:
             heard = [n for n in decision.notices if Route(channel.owner, channel.min_severity).hears(n)]
@@ -75,9 +76,14 @@ def _send(url: str, title: str, body: str) -> Answer:
         return Answer(False, " ".join(str(exc).split()) or type(exc).__name__)
 
 
-def _evaluated(state: FindingState, probed: bool) -> bool:
-    """A pass without probes says nothing about an endpoint's finding; a channel's own finding clears with it."""
-    return state.endpoint is None or probed
+def _evaluated(state: FindingState, probed: bool | set[str], unsettled: set[int] | frozenset[int] = frozenset()) -> bool:
+    """A pass says nothing about an endpoint it did not probe (none, or another checker's share), nor about a
+    certificate another checker is renewing right now; a channel's own finding clears with it."""
+    if state.certificate_id is not None and state.certificate_id in unsettled:
+        return False
+    if state.endpoint is None or probed is True:
+        return True
+    return bool(probed) and state.endpoint in probed
 
 
 def _failing(channel: ChannelRecord, now: datetime) -> Problem:

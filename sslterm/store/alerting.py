@@ -136,6 +136,7 @@ class AlertStore:
         messages for ``lease`` against other checkers.
         """
         with self.store.db.atomic():
+            self.store.engine.decide("outbox")  # one checker claims at a time
             waiting = {cid for (cid,) in Outbox.select(Outbox.channel)
                        .where(Outbox.sent_at.is_null() & (Outbox.next_attempt_at > now)).tuples()}
             select = Outbox.select(Outbox.id, Outbox.channel, Outbox.title, Outbox.body).where(Outbox.sent_at.is_null()).order_by(Outbox.id)
