@@ -369,3 +369,30 @@ async def test_a_host_finds_the_wildcard_that_covers_it_and_qualifiers_filter(ap
         await pilot.press(*"type:upload example")
         await settle(pilot, 0.4)
         assert sorted(visible(app)) == ["*.wild.example.com", "other.example.com"]
+
+
+async def test_the_list_follows_what_another_process_writes_and_names_its_store(app, inventory, store, tmp_path, monkeypatch):
+    """No key pressed: another process imports, and the list shows it (data_version on SQLite, LISTEN/NOTIFY on PostgreSQL)."""
+    import os
+    import subprocess
+    import sys
+
+    from sslterm.tui.screens import cert_list
+    from tests.factories import make_cert
+
+    monkeypatch.setattr(cert_list, "LIVE_POLL", 0.2)
+    late = tmp_path / "late.pem"
+    late.write_bytes(make_cert("late.example", serial=78).pem)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "late.example" not in visible(app)
+        assert store.location.short in str(app.screen.query_one("#status-line").render())
+        env = {**os.environ, "SSLTERM_NOW": NOW.isoformat()}
+        done = subprocess.run([sys.executable, "-m", "sslterm", "--db", str(store.location), "import", str(late)], env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        for _ in range(50):
+            await settle(pilot, 0.1)
+            if "late.example" in visible(app):
+                break
+        assert "late.example" in visible(app)

@@ -345,6 +345,7 @@ class CertificateListScreen(SslTermScreen):
             parts.append((3, Text(f" · {self.last_check}", style="dim")))
         if self.last_check_detail:
             parts.append((4, Text(f" {self.last_check_detail}", style="dim")))
+        parts.append((6, Text(f" · {self.services.store.location.short}", style="dim")))  # which store: dropped first
         self.status_line.show_parts(parts)
 
     def checks_completed(self, report) -> None:  # type: ignore[no-untyped-def]
