@@ -45,6 +45,9 @@ def _params(params: Any) -> Any:
     return [int(p) if p is True or p is False else p for p in params]
 
 
+_VALUES = re.compile(r"(?P<head>\s*INSERT\s.*?)\s+VALUES\s*(?P<row>\((?:%s|[^()%]+)(?:,\s*(?:%s|[^()%,]+))*\))(?P<tail>.*)", re.S | re.I)
+
+
 class _Cursor:
     """A psycopg2 cursor that takes the store's SQL; ``executemany`` batches (psycopg2's own sends one row a trip)."""
 
@@ -56,9 +59,14 @@ class _Cursor:
         return self
 
     def executemany(self, sql: str, rows: Any) -> _Cursor:
-        from psycopg2.extras import execute_batch
+        from psycopg2.extras import execute_batch, execute_values
 
-        execute_batch(self._cursor, _portable(sql), [_params(row) for row in rows], page_size=500)
+        sql, rows = _portable(sql), [_params(row) for row in rows]
+        insert = _VALUES.match(sql)
+        if insert:  # one multi-row INSERT per page: several times faster than a statement per row
+            execute_values(self._cursor, f"{insert['head']} VALUES %s{insert['tail']}", rows, template=insert["row"], page_size=1000)
+        else:
+            execute_batch(self._cursor, sql, rows, page_size=500)
         return self
 
     def __iter__(self) -> Iterator[Any]:
