@@ -1,7 +1,12 @@
 """Scale benchmark: import, list and the TUI at 10,000, 100,000 and 500,000 certificates.
 
-Usage: python benchmarks/scale_bench.py [SIZES]   (default 10000,100000,500000)
+Usage: python benchmarks/scale_bench.py [SIZES] [--db postgresql://USER@HOST:PORT/DB]   (default 10000,100000,500000, SQLite)
 Set SSLTERM_BENCH_KEEP=1 to keep each size's PEM files and database for a closer look.
+
+With ``--db postgresql://…`` the same figures are taken on PostgreSQL: for each size
+the bench creates a database of its own on that server (``sslterm_bench_N``, so the
+role needs CREATEDB; the database in the URL is only where it connects to do so),
+drops it afterwards, and leaves out the stall probe, which is written for a SQLite file.
 
 For each size it writes that many realistic PEM files (2-4 names each, wildcards
 and IDNs among them, expiry spread from two months ago to a year ahead, in one
@@ -70,7 +75,7 @@ def write_pems(root: Path, count: int) -> float:
     return time.perf_counter() - start
 
 
-def sslterm(db: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
+def sslterm(db: Path | str, *args: str) -> tuple[float, subprocess.CompletedProcess[bytes]]:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "sslterm", "--db", str(db), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
@@ -79,25 +84,72 @@ def sslterm(db: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[by
     return elapsed, done
 
 
-def shape_store(db: Path) -> None:
-    """Benchmark fixture: five owners, a realistic mix of types and some archived history (direct SQL)."""
-    conn = sqlite3.connect(db)
-    conn.executemany("INSERT OR IGNORE INTO owner (name) VALUES (?)", [(o,) for o in OWNERS])
-    owner_ids = [conn.execute("SELECT id FROM owner WHERE name = ?", (o,)).fetchone()[0] for o in OWNERS]
-    conn.execute(f"UPDATE certificate SET owner_id = CASE id % 5 {' '.join(f'WHEN {i} THEN {oid}' for i, oid in enumerate(owner_ids))} END")
-    conn.execute("UPDATE certificate SET type = 'auto' WHERE id % 10 IN (1, 2, 3)")
-    conn.execute("UPDATE certificate SET type = 'self-signed' WHERE id % 10 = 4")
-    conn.execute("UPDATE certificate SET archived = 1, archived_at = updated_at WHERE id % 50 = 7")
-    conn.execute("INSERT INTO event (at, kind, certificate_id, domain, \"user\", detail) SELECT updated_at, 'deleted', id, NULL, 'bench', '' FROM certificate WHERE archived = 1")
-    conn.commit()
-    conn.close()
+def shape_store(db: Path | str) -> None:
+    """Benchmark fixture: five owners, a realistic mix of types and some archived history (direct SQL, either engine)."""
+    from sslterm.store import Store
+
+    store = Store.open(db, user="bench", create=False)
+    sql = store.db.execute_sql
+    with store.db.atomic():
+        for owner in OWNERS:
+            sql("INSERT INTO owner (name) VALUES (?) ON CONFLICT DO NOTHING", [owner])
+        owner_ids = [sql("SELECT id FROM owner WHERE name = ?", [o]).fetchone()[0] for o in OWNERS]
+        sql(f"UPDATE certificate SET owner_id = CASE id % 5 {' '.join(f'WHEN {i} THEN {oid}' for i, oid in enumerate(owner_ids))} END")
+        sql("UPDATE certificate SET type = 'auto' WHERE id % 10 IN (1, 2, 3)")
+        sql("UPDATE certificate SET type = 'self-signed' WHERE id % 10 = 4")
+        sql("UPDATE certificate SET archived = 1, archived_at = updated_at WHERE id % 50 = 7")
+        last = sql("SELECT COALESCE(MAX(id), 0) FROM event").fetchone()[0]
+        sql(f"INSERT INTO event (id, at, kind, certificate_id, domain, \"user\", detail) SELECT id + {last}, updated_at, 'deleted', id, NULL, "
+            "'bench', '' FROM certificate WHERE archived = 1")
+        store.engine.ids_taken("event")
+    store.close()
+    if isinstance(db, str):  # what autovacuum does soon after a bulk load: statistics, and the visibility map index-only scans need
+        import psycopg2
+
+        from sslterm.store.engines import parse_location
+        from sslterm.store.engines.postgres import connect_arguments
+
+        location = parse_location(db)
+        connection = psycopg2.connect(dbname=location.database, **connect_arguments(location))
+        connection.autocommit = True
+        connection.cursor().execute("VACUUM ANALYZE")
+        connection.close()
 
 
-def run(count: int) -> dict[str, object]:
+def postgres_database(server: str, count: int, drop: bool = False) -> str:
+    """Create (or drop) this size's database on the server of ``server``; its URL."""
+    import psycopg2
+
+    from sslterm.store.engines import parse_location
+    from sslterm.store.engines.postgres import connect_arguments
+
+    location = parse_location(server)
+    name = f"sslterm_bench_{count}"
+    connection = psycopg2.connect(dbname=location.database, **connect_arguments(location))
+    connection.autocommit = True
+    connection.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if not drop:
+        connection.cursor().execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    return server.rsplit("/", 1)[0] + "/" + name if "?" not in server else server.replace(f"/{location.database}?", f"/{name}?")
+
+
+def size_of(db: Path | str) -> float:
+    if isinstance(db, Path):
+        return db.stat().st_size / 2**20
+    from sslterm.store import Store
+
+    store = Store.open(db, user="bench", create=False)
+    size = store.db.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20
+    store.close()
+    return size
+
+
+def run(count: int, server: str | None = None) -> dict[str, object]:
     tmp = Path(tempfile.mkdtemp(prefix=f"sslterm-bench-{count}-"))
     try:
         gen = write_pems(tmp / "pems", count)
-        db = tmp / "bench.db"
+        db: Path | str = postgres_database(server, count) if server else tmp / "bench.db"
         imported, _ = sslterm(db, "import", str(tmp / "pems"), "--owner", OWNERS[0])  # one run over the whole tree
         shape_store(db)
         list_times = [sslterm(db, "list", "--status", "30d", "--format", "json")[0] for _ in range(3)]
@@ -107,14 +159,18 @@ def run(count: int) -> dict[str, object]:
         if probe.returncode != 0:
             raise RuntimeError(probe.stderr)
         tui = json.loads(probe.stdout.strip().splitlines()[-1])
-        size = db.stat().st_size / 2**20
-        stalls = subprocess.run([sys.executable, str(HERE / "stall_probe.py"), str(db)], capture_output=True, text=True)  # last: it changes the store
-        if stalls.returncode != 0:
-            raise RuntimeError(stalls.stderr)
-        stall = json.loads(stalls.stdout.strip().splitlines()[-1])
+        size = size_of(db)
+        stall = {}
+        if server is None:  # last: it changes the store
+            stalls = subprocess.run([sys.executable, str(HERE / "stall_probe.py"), str(db)], capture_output=True, text=True)
+            if stalls.returncode != 0:
+                raise RuntimeError(stalls.stderr)
+            stall = json.loads(stalls.stdout.strip().splitlines()[-1])
         return {"n": count, "generate_s": gen, "import_per_s": count / imported, "list_30d_json_s": min(list_times),
                 "list_30d_rows": rows, "db_mib": size, **tui, "stall": stall}
     finally:
+        if server and not os.environ.get("SSLTERM_BENCH_KEEP"):
+            postgres_database(server, count, drop=True)
         if os.environ.get("SSLTERM_BENCH_KEEP"):
             print(f"  kept {tmp}", flush=True)
         else:
@@ -135,22 +191,32 @@ def cpu_check_ms() -> float:
 
 
 def main() -> int:
-    sizes = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "10000,100000,500000").split(",")]
+    args = sys.argv[1:]
+    server = None
+    if "--db" in args:
+        at = args.index("--db")
+        server = args[at + 1]
+        del args[at:at + 2]
+    sizes = [int(s) for s in (args[0] if args else "10000,100000,500000").split(",")]
     # Time the app as installed: pip compiles bytecode when it installs a package, but an
     # editable checkout under PYTHONDONTWRITEBYTECODE=1 (as on the bench machine) would compile
     # every sslterm module from source at each start, ~40 ms of every first paint.
     import sslterm
 
     compileall.compile_dir(Path(sslterm.__file__).parent, quiet=1)
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
+    engine = f"PostgreSQL at {server}" if server else f"SQLite {sqlite3.sqlite_version}"
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {engine}")
     header = f"{'N':>8} {'import/s':>9} {'list30d':>8} {'paint':>7} {'search95':>9} {'filter95':>9} {'pgdn95':>7} {'counts95':>9} {'RSS':>8} {'cpu-check':>10}"
     print(header)
     for count in sizes:
-        r = run(count)
+        r = run(count, server)
         r["cpu_check_ms"] = cpu_check_ms()
         print(f"{r['n']:>8,} {r['import_per_s']:>9,.0f} {r['list_30d_json_s']:>7.2f}s {r['first_paint_s']:>6.2f}s "
               f"{r['search_p95_ms']:>7.1f}ms {r['filter_p95_ms']:>7.1f}ms {r['page_down_p95_ms']:>5.1f}ms {r['counts_p95_ms']:>7.1f}ms "
               f"{r['rss_mib']:>6.0f}MiB {r['cpu_check_ms']:>8.0f}ms", flush=True)
+        if not r["stall"]:
+            print("  " + json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()}), flush=True)
+            continue
         print("  UI loop stall (max lag) while background work runs: "
               + ", ".join(f"{job} {s['max_lag_ms']:.1f}ms" for job, s in r["stall"].items()), flush=True)
         print("  the machine alone meanwhile (a separate process's timer):   "

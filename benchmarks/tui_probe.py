@@ -18,7 +18,6 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 from sslterm.tui.launch import pause_collection  # noqa: E402
 
@@ -86,8 +85,8 @@ async def wait_for_paint(after: int, timeout: float = 10.0) -> float:
     return shown[-1]
 
 
-async def measure(db: Path) -> dict[str, object]:
-    store = Store.open(db, user="bench")
+async def measure(db: str) -> dict[str, object]:
+    store = Store.open(db, user="bench")  # a SQLite path or a postgresql:// URL
     app = make_app(store, SystemClock())
     result: dict[str, object] = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -137,4 +136,4 @@ async def measure(db: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(measure(Path(sys.argv[1])))))
+    print(json.dumps(asyncio.run(measure(sys.argv[1]))))
