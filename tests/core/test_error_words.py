@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sslterm.core.errors import SslTermError
 from sslterm.core.parse import read_bundle
@@ -12,7 +13,9 @@ from tests.factories import make_cert
 
 
 def pastes() -> list[bytes]:
-    issued = make_cert("paste.example")
+    # A fixed key and a deterministic signature (Ed25519): the pastes, and so the test ids, are the
+    # same in every process (pytest-xdist's workers each collect them and must agree).
+    issued = make_cert("paste.example", key=ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(32))))
     pem, key = issued.pem, issued.key_pem
     der = base64.b64decode(b"".join(pem.splitlines()[1:-1]))
     out = [b"garbage", b"", b"\x00\xff" * 40, b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
