@@ -98,7 +98,14 @@ def cmd_init(ctx: Context, args: argparse.Namespace) -> int:
         raise InputError(f"a database already exists at {location.path}: nothing to do")
     passphrase = os.environ.get("SSLTERM_PASSPHRASE") or None
     key_file = key_file_from_env()
-    if args.passphrase or (location.path is None and not passphrase and key_file is None):
+    if location.path is None and not passphrase and key_file is None:
+        import sys
+
+        if not sys.stdin.isatty():
+            raise InputError("a PostgreSQL store starts with its first key slot: set SSLTERM_PASSPHRASE (or SSLTERM_KEY_FILE) "
+                             "to its secret; nothing was created")
+        passphrase = _ask_passphrase()
+    elif args.passphrase:
         passphrase = passphrase or _ask_passphrase()
     if location.path is None:
         from sslterm.store.engines.postgres import store_exists

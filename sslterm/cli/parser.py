@@ -29,12 +29,17 @@ STATUS_CHOICES = ("all", "expired", "valid", "7d", "30d")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from sslterm.store.db import default_db_path
+    from sslterm.core.errors import InputError
+    from sslterm.store.engines import location_from
 
+    try:
+        where = str(location_from(None))
+    except InputError:
+        where = "what $SSLTERM_DB names (it is not a valid path or URL)"
     parser = argparse.ArgumentParser(
         prog="sslterm",
         description="Keep SSL/TLS certificates and their keys in one place. Without a command, opens the TUI.",
-        epilog=f"The database is {default_db_path()} (change it with --db PATH or $SSLTERM_DB). "
+        epilog=f"The database is {where} (change it with --db PATH|URL or $SSLTERM_DB). "
                "'sslterm COMMAND --help' tells more about each command.",
     )
     parser.add_argument("--db", metavar="PATH|URL",

@@ -87,3 +87,23 @@ def test_sqlite_only_commands_say_so_on_postgresql(pg_database, tmp_path, capsys
 def test_malformed_urls_are_one_line(url, capsys):
     assert main(["--db", url, "list"]) == 1
     one_line(capsys)
+
+
+def test_init_on_postgresql_makes_the_first_slot_and_refuses_without_a_secret(pg_server, monkeypatch, capsys):
+    from tests.engines import admin_sql, drop_database, pg_location
+
+    admin_sql(pg_server, 'CREATE DATABASE "fresh_team"')
+    location = pg_location(pg_server, "fresh_team")
+    try:
+        monkeypatch.delenv("SSLTERM_PASSPHRASE", raising=False)
+        assert main(["--db", str(location), "init"]) == 1
+        assert "set SSLTERM_PASSPHRASE (or SSLTERM_KEY_FILE) to its secret; nothing was created" in one_line(capsys)
+        monkeypatch.setenv("SSLTERM_PASSPHRASE", "first operator")
+        assert main(["--db", str(location), "init"]) == 0
+        assert "with the first key slot, yours" in capsys.readouterr().out
+        assert main(["--db", str(location), "access", "list", "--format", "json"]) == 0
+        assert [s["kind"] for s in __import__("json").loads(capsys.readouterr().out)] == ["passphrase"]
+        assert main(["--db", str(location), "init"]) == 1
+        assert "already holds an sslterm store: nothing to do" in one_line(capsys)
+    finally:
+        drop_database(pg_server, location)
