@@ -8,7 +8,6 @@ slot's copy opens nothing that is still stored. Each change is a history event.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -73,17 +72,15 @@ class AccessStore:
     def _rotate(self, now: datetime) -> int:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        from sslterm.store.vault import NONCE_BYTES, aad, check_blob_for
+        from sslterm.store.vault import check_blob_for, holding
 
         store, db = self.store, self.store.db
         new_key = AESGCM.generate_key(bit_length=256)
-        aead = AESGCM(new_key)
+        new = holding(new_key)
         updates: dict[tuple[str, str], list[tuple[bytes, int]]] = {}
         count = 0
         for table, column, row_id, binding, blob in list(store.secret_blobs()):
-            plain = store.vault.decrypt(blob, binding)
-            nonce = os.urandom(NONCE_BYTES)
-            updates.setdefault((table, column), []).append((nonce + aead.encrypt(nonce, plain, aad(binding)), row_id))
+            updates.setdefault((table, column), []).append((new.encrypt(store.vault.decrypt(blob, binding), binding), row_id))
             count += 1
         for (table, column), rows in updates.items():
             db.cursor().executemany(f'UPDATE "{table}" SET "{column}" = ? WHERE id = ?', rows)

@@ -25,6 +25,7 @@ from sslterm.store.vault import (
     SCRYPT_N,
     SCRYPT_P,
     SCRYPT_R,
+    DataKeyVault,
     check_blob_for,
     verify_check_blob,
 )
@@ -165,7 +166,7 @@ def _seal_key(shared: bytes, uid: str) -> bytes:
 
 # ----------------------------------------------------------------- the vault
 
-class SlotVault:
+class SlotVault(DataKeyVault):
     """A PostgreSQL store's vault: the data key comes from a key slot (the same interface as KeyVault).
 
     Opening needs one slot's secret; browsing never does. The first key stored
@@ -175,47 +176,17 @@ class SlotVault:
     key_path = None
 
     def __init__(self, db: Any, passphrase: str | None, key_file: Path | None, check_blob: bytes | None, user: str) -> None:
+        super().__init__(check_blob)
         self.db = db
         self.secret = Secret(passphrase or None, key_file)
-        self._check_blob = check_blob
-        self._data_key: bytes | None = None
-        self._aead: AESGCM | None = None
         self.user = user
-        self.new_check_blob: bytes | None = None
 
     @property
     def wrapped(self) -> bool:
         return True
 
-    def data_key(self) -> bytes:
-        self._unlock()
-        assert self._data_key is not None
-        return self._data_key
-
     def rewrap(self, passphrase: str | None) -> None:
         raise InputError("a PostgreSQL store keeps its data key in key slots: use 'sslterm access add' and 'sslterm access remove'")
-
-    def encrypt(self, plaintext: bytes, binding: str) -> bytes:
-        from sslterm.store.vault import aad
-
-        nonce = os.urandom(NONCE_BYTES)
-        return nonce + self._unlock().encrypt(nonce, plaintext, aad(binding))
-
-    def decrypt(self, blob: bytes, binding: str) -> bytes:
-        from cryptography.exceptions import InvalidTag
-
-        from sslterm.store.vault import aad
-
-        try:
-            return self._unlock().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad(binding))
-        except InvalidTag:
-            raise StoreError("a stored private key failed to decrypt: it does not belong to this row or was altered") from None
-
-    def adopt(self, data_key: bytes, check_blob: bytes) -> None:
-        """Use ``data_key`` from now on (after a rotation, or a migration that brought its own)."""
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        self._data_key, self._aead, self._check_blob = data_key, AESGCM(data_key), check_blob
 
     def _unlock(self) -> AESGCM:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM

@@ -45,16 +45,15 @@ def key_file_for(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".key")
 
 
-class KeyVault:
-    """Encrypts and decrypts key blobs; unlocks the data key on first use only.
+class DataKeyVault:
+    """Encrypts and decrypts blobs under a data key, unlocked on first use only (by ``_unlock``).
 
-    Listing and showing certificates never need the data key, so a
-    passphrase-protected store can be browsed without the passphrase.
+    Listing and showing certificates never need the data key, so a protected
+    store can be browsed without its secret. Where the data key comes from is
+    the subclass's: a key file (:class:`KeyVault`) or key slots (``SlotVault``).
     """
 
-    def __init__(self, key_path: Path, passphrase: str | None, check_blob: bytes | None) -> None:
-        self.key_path = key_path
-        self._passphrase = passphrase
+    def __init__(self, check_blob: bytes | None) -> None:
         self._check_blob = check_blob
         self._aead: AESGCM | None = None
         self._data_key: bytes | None = None
@@ -65,19 +64,6 @@ class KeyVault:
         self._unlock()
         assert self._data_key is not None
         return self._data_key
-
-    @property
-    def wrapped(self) -> bool:
-        """Is the key file wrapped with a passphrase?"""
-        try:
-            return json.loads(self.key_path.read_text()).get("kind") == "scrypt"
-        except (OSError, ValueError):
-            return False
-
-    def rewrap(self, passphrase: str | None) -> None:
-        """Write the key file again around the same data key: wrapped with ``passphrase``, or plain for None."""
-        write_key_file(self.key_path, self.data_key(), passphrase)
-        self._passphrase = passphrase
 
     def encrypt(self, plaintext: bytes, binding: str) -> bytes:
         """``nonce || ciphertext`` for ``plaintext`` bound to ``binding`` (the row uid)."""
@@ -92,6 +78,47 @@ class KeyVault:
             return self._unlock().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad(binding))
         except InvalidTag:
             raise StoreError("a stored private key failed to decrypt: it does not belong to this row or was altered") from None
+
+    def adopt(self, data_key: bytes, check_blob: bytes | None) -> None:
+        """Use ``data_key`` from now on (a rotation's new key, or one held already)."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._data_key, self._aead, self._check_blob = data_key, AESGCM(data_key), check_blob
+
+    def _unlock(self) -> AESGCM:
+        """The cipher of the data key; a subclass finds the key the first time (this base only holds an adopted one)."""
+        if self._aead is None:
+            raise StoreError("no data key is held")
+        return self._aead
+
+
+def holding(data_key: bytes) -> DataKeyVault:
+    """A vault around ``data_key`` as it is (rotation encrypts with the new key before any slot holds it)."""
+    vault = DataKeyVault(None)
+    vault.adopt(data_key, None)
+    return vault
+
+
+class KeyVault(DataKeyVault):
+    """The data key in a 0600 key file beside a SQLite database, wrapped with a passphrase if one is set."""
+
+    def __init__(self, key_path: Path, passphrase: str | None, check_blob: bytes | None) -> None:
+        super().__init__(check_blob)
+        self.key_path = key_path
+        self._passphrase = passphrase
+
+    @property
+    def wrapped(self) -> bool:
+        """Is the key file wrapped with a passphrase?"""
+        try:
+            return json.loads(self.key_path.read_text()).get("kind") == "scrypt"
+        except (OSError, ValueError):
+            return False
+
+    def rewrap(self, passphrase: str | None) -> None:
+        """Write the key file again around the same data key: wrapped with ``passphrase``, or plain for None."""
+        write_key_file(self.key_path, self.data_key(), passphrase)
+        self._passphrase = passphrase
 
     def _unlock(self) -> AESGCM:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
