@@ -57,6 +57,18 @@ class Location:
         return self.engine == "sqlite"
 
 
+class Engine:
+    """What both engines share: the open database and where it is. The queries reach the engine
+    through the models' database (``Certificate._meta.database.engine``)."""
+
+    name: str
+
+    def __init__(self, db, location: Location) -> None:  # type: ignore[no-untyped-def]
+        self.db = db
+        self.location = location
+        db.engine = self
+
+
 def parse_location(text: str | Path, password_file: str | Path | None = None) -> Location:
     """``postgresql://user@host:port/db`` (``?host=/socket/dir`` for a Unix socket), ``sqlite:PATH`` or a path.
 

@@ -18,7 +18,7 @@ from peewee import DatabaseError, InterfaceError, OperationalError
 from playhouse.pool import PooledPostgresqlDatabase
 
 from sslterm.core.errors import Abandoned, InputError, StoreError
-from sslterm.store.engines import Location
+from sslterm.store.engines import Engine, Location
 from sslterm.store.models import MODELS
 
 CONNECT_TIMEOUT = 10  # seconds to reach the server before saying it cannot be reached
@@ -101,19 +101,18 @@ def dialect(step: str) -> str:
 # Schema 3 in PostgreSQL: the generated expiry key is stored (PostgreSQL has no
 # virtual columns), and pg_trgm's GIN index answers substring search where
 # SQLite has an FTS5 trigram table; GIN is kept by PostgreSQL itself.
-PG_V3_SCALE = [
-    'ALTER TABLE "certificate" ADD COLUMN "expiry_order" BIGINT GENERATED ALWAYS AS (COALESCE("not_after", 253402300799)) STORED',
-    'CREATE INDEX "certificate_expiry" ON "certificate" ("archived", "expiry_order", "id")',
-    'CREATE INDEX "certificate_start" ON "certificate" ("archived", "not_before", "not_after")',
-    'CREATE INDEX "certificate_domain_sort" ON "certificate" ("archived", "domain", "id")',
-    'CREATE INDEX "certificate_name_sort" ON "certificate" ("archived", "name", "id")',
-    'CREATE INDEX "certificate_created_sort" ON "certificate" ("archived", "created_at", "id")',
-    'CREATE INDEX "certificate_type_sort" ON "certificate" ("archived", "type", "id")',
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    'CREATE INDEX "certificate_search_trgm" ON "certificate" USING gin ("search" gin_trgm_ops)',
-    # SQLite's instr(), which the store's broad-term search uses, as PostgreSQL's strpos().
-    "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer AS 'SELECT strpos($1, $2)' LANGUAGE sql IMMUTABLE STRICT",
-]
+def _pg_v3_scale() -> list[str]:
+    from sslterm.store.migrations import V3_SCALE
+
+    sort_indexes = [step for step in V3_SCALE if step.startswith("CREATE INDEX")]  # the same on both engines
+    return [
+        'ALTER TABLE "certificate" ADD COLUMN "expiry_order" BIGINT GENERATED ALWAYS AS (COALESCE("not_after", 253402300799)) STORED',
+        *sort_indexes,
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        'CREATE INDEX "certificate_search_trgm" ON "certificate" USING gin ("search" gin_trgm_ops)',
+        # SQLite's instr(), which the store's broad-term search uses, as PostgreSQL's strpos().
+        "CREATE OR REPLACE FUNCTION instr(text, text) RETURNS integer AS 'SELECT strpos($1, $2)' LANGUAGE sql IMMUTABLE STRICT",
+    ]
 
 # Schema 11 in PostgreSQL adds, after the tables, a notification on every change to
 # what the list shows, so that a TUI elsewhere refreshes (SQLite has data_version).
@@ -131,7 +130,7 @@ def pg_migrations() -> list[list[object]]:
     steps: list[list[object]] = []
     for number, migration in enumerate(MIGRATIONS, start=1):
         if number == 3:
-            steps.append(list(PG_V3_SCALE))
+            steps.append(_pg_v3_scale())
             continue
         translated: list[object] = [dialect(step) if isinstance(step, str) else step for step in migration]
         steps.append(translated + (PG_V11_CHANGES if number == 11 else []))
@@ -166,15 +165,13 @@ def _first_line(exc: BaseException) -> str:
     return line.removeprefix("FATAL:").strip()
 
 
-class PostgresEngine:
+class PostgresEngine(Engine):
     """A PostgreSQL database on a server (the store never creates the database, only its tables)."""
 
     name = "postgresql"
 
     def __init__(self, db: StoreDatabase, location: Location) -> None:
-        self.db = db
-        self.location = location
-        db.engine = self  # type: ignore[attr-defined]  # the queries reach the engine through the models' database
+        super().__init__(db, location)
         self._listener: Any = None
         self._changes = 0
         self._listen_lock = threading.Lock()

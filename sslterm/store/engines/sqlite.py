@@ -11,7 +11,7 @@ from peewee import DatabaseError, OperationalError, SqliteDatabase
 
 from sslterm.core.errors import Abandoned, StoreError
 from sslterm.core.files import ensure_private_dir
-from sslterm.store.engines import Location
+from sslterm.store.engines import Engine, Location
 from sslterm.store.models import MODELS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -50,15 +50,10 @@ _FAILURES = (
 )
 
 
-class SqliteEngine:
+class SqliteEngine(Engine):
     """One SQLite file (0600, in a 0700 directory), its pragmas checked, migrated."""
 
     name = "sqlite"
-
-    def __init__(self, db: StoreDatabase, location: Location) -> None:
-        self.db = db
-        self.location = location
-        db.engine = self  # type: ignore[attr-defined]  # the queries reach the engine through the models' database
 
     @classmethod
     def open(cls, location: Location, create: bool = True) -> SqliteEngine:
