@@ -193,9 +193,10 @@ class PostgresEngine(Engine):
         except (OperationalError, InterfaceError) as exc:
             raise StoreError(connect_failure(exc, location)) from None
         try:
-            if not create and current_version(engine.db) == 0:
+            version = current_version(engine.db)  # read once: every command opens the store
+            if not create and version == 0:
                 raise StoreError(f"no sslterm store in {location}: run 'sslterm init --db {location}' to create one, or check --db / $SSLTERM_DB")
-            if current_version(engine.db) != SCHEMA_VERSION:
+            if version != SCHEMA_VERSION:
                 migrate(engine)
         except (DatabaseError, OperationalError) as exc:
             engine.db.close()
