@@ -9,4 +9,6 @@ import pytest
 def scripted(servers, mail_files):
     from tests.probes.scripted import Scripted
 
-    return Scripted(servers, str(mail_files.chain_file), str(mail_files.key_file))
+    server = Scripted(servers, str(mail_files.chain_file), str(mail_files.key_file))
+    yield server
+    server.close()

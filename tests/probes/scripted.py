@@ -9,12 +9,25 @@ exchange a client sees, with a real TLS handshake after it. The misbehaving ones
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import struct
+import threading
 
 from tests.checker.servers import ServerThread
 
 MYSQL_CLIENT_SSL = 0x0800
+
+
+def _exactly(conn: socket.socket, count: int) -> bytes:
+    """``count`` bytes, reading no byte beyond them."""
+    data = b""
+    while len(data) < count:
+        chunk = conn.recv(count - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
 
 
 def _context(chain_file: str, key_file: str) -> ssl.SSLContext:
@@ -29,6 +42,39 @@ class Scripted:
     def __init__(self, servers: ServerThread, chain_file: str, key_file: str) -> None:
         self.servers = servers
         self.context = _context(chain_file, key_file)
+        self._listeners: list[socket.socket] = []
+
+    def close(self) -> None:
+        for listener in self._listeners:
+            listener.close()
+
+    def _serve_exactly(self, script) -> int:  # type: ignore[no-untyped-def]
+        """Blocking sockets, each read taking no more than it asks for: a MySQL client starts TLS right
+        after its SSLRequest without waiting for an answer, and a StreamReader would swallow the
+        ClientHello that arrives with the request (start_tls never sees those bytes)."""
+        listener = socket.create_server(("127.0.0.1", 0))
+        self._listeners.append(listener)
+
+        def handle(conn: socket.socket) -> None:
+            with conn:
+                try:
+                    conn.settimeout(5)
+                    if script(conn):
+                        with self.context.wrap_socket(conn, server_side=True) as tls:
+                            tls.recv(1024)
+                except (OSError, ssl.SSLError):
+                    pass
+
+        def accept() -> None:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:  # closed
+                    return
+                threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+        return listener.getsockname()[1]
 
     def _serve(self, script) -> int:  # type: ignore[no-untyped-def]
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -95,21 +141,21 @@ class Scripted:
         return self._serve(script)
 
     def add_mysql(self, ssl_capable: bool = True) -> int:
-        async def script(reader, writer) -> bool:  # type: ignore[no-untyped-def]
+        def script(conn: socket.socket) -> bool:
             capabilities = 0xFFFF if ssl_capable else 0xFFFF & ~MYSQL_CLIENT_SSL
             payload = (b"\x0a" + b"8.0.36-test\x00" + struct.pack("<I", 7) + b"abcdefgh" + b"\x00"
                        + struct.pack("<H", capabilities) + b"\x2d" + struct.pack("<H", 2) + struct.pack("<H", 0x81FF)
                        + b"\x15" + b"\x00" * 10 + b"ijklmnopqrst\x00" + b"mysql_native_password\x00")
-            writer.write(len(payload).to_bytes(3, "little") + b"\x00" + payload)
+            conn.sendall(len(payload).to_bytes(3, "little") + b"\x00" + payload)
             if not ssl_capable:
-                await reader.read(1024)
+                conn.recv(1024)
                 return False
-            header = await reader.readexactly(4)
-            body = await reader.readexactly(int.from_bytes(header[:3], "little"))
+            header = _exactly(conn, 4)
+            body = _exactly(conn, int.from_bytes(header[:3], "little"))
             assert header[3] == 1 and len(body) == 32 and struct.unpack("<I", body[:4])[0] & MYSQL_CLIENT_SSL, body
             return True
 
-        return self._serve(script)
+        return self._serve_exactly(script)
 
     def add_smtp_without_starttls(self) -> int:
         async def script(reader, writer) -> bool:  # type: ignore[no-untyped-def]
