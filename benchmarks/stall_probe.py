@@ -12,7 +12,7 @@ only ever waits for the GIL.
 - keygen: an RSA-4096 key, as the wizard's Create makes one (three in a row).
 - create: an existing certificate with its key and chain stored, as the wizard's
   Create stores one (twenty in a row).
-- probes: a checker pass that probes 200 TLS servers on 127.0.0.1.
+- probes: a checker pass that probes 200 TLS servers on 127.0.0.1 (run as the TUI's checker runs one).
 - renewal: a checker pass that renews everything due in the store (the bench's
   self-signed certificates near expiry, and its "auto" ones, which fail: they
   have no ACME settings).
@@ -50,12 +50,12 @@ sys.path.insert(0, str(HERE))
 from probe_bench import ticker, write_cert  # noqa: E402
 from scale_bench import write_pems  # noqa: E402
 
-from sslterm.checker.run import CheckOptions, check_pass  # noqa: E402
+from sslterm.checker.run import CheckOptions  # noqa: E402
 from sslterm.core.clock import SystemClock  # noqa: E402
 from sslterm.core.generate import generate_key  # noqa: E402
 from sslterm.store import Store  # noqa: E402
 from sslterm.store.checks import CheckStore  # noqa: E402
-from sslterm.tui.app import make_app  # noqa: E402
+from sslterm.tui.app import checker_pass, make_app  # noqa: E402
 from sslterm.tui.screens.base import run_job  # noqa: E402
 
 ENDPOINTS = 200
@@ -162,9 +162,9 @@ async def measure(db: Path, tmp: Path) -> dict[str, object]:
                 (lambda leaf=leaf, key=key: store.add_certificate(leaf, [ca], key, type="existing", owner="bench", now=SystemClock().now()))
                 for leaf, key in leaves])
             probe_only = CheckOptions(renew=False, trust_roots=())
-            result["probes"] = await lag_while(app, [lambda: asyncio.run(check_pass(store, SystemClock().now(), probe_only))])
+            result["probes"] = await lag_while(app, [lambda: checker_pass(store, SystemClock().now(), probe_only)])
             renew_only = CheckOptions(probe=False)
-            result["renewal"] = await lag_while(app, [lambda: asyncio.run(check_pass(store, SystemClock().now(), renew_only))])
+            result["renewal"] = await lag_while(app, [lambda: checker_pass(store, SystemClock().now(), renew_only)])
             result["import"] = await lag_beside([sys.executable, "-m", "sslterm", "--db", str(db), "import", str(tmp / "import"), "--owner", "bench"])
         return result
     finally:

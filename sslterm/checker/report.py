@@ -51,6 +51,21 @@ class Target:
     crit_days: float = 0
 
 
+@dataclass(frozen=True)
+class PassDigest:
+    """What a front end shows of a finished pass, without the findings themselves.
+
+    A pass over a big store makes ~100k findings; a digest lets them go with the
+    pass instead of living on in the UI thread, where a full collection walks them.
+    """
+
+    at: datetime
+    status: str
+    kind_counts: dict[str, int]
+    renewed: int
+    notable: frozenset[tuple[str, str, str | None]]  # (kind, domain, endpoint) of the kinds asked for
+
+
 @dataclass
 class CheckReport:
     """Everything one pass found and did."""
@@ -87,6 +102,10 @@ class CheckReport:
 
     def kind_counts(self) -> dict[str, int]:
         return {kind: sum(1 for p in self.problems if p.kind == kind) for kind in KINDS}
+
+    def digest(self, notable_kinds: tuple[str, ...]) -> PassDigest:
+        notable = frozenset((p.kind, p.domain, p.endpoint) for p in self.problems if p.kind in notable_kinds)
+        return PassDigest(self.at, self.status, self.kind_counts(), len(self.renewals), notable)
 
     def summary(self) -> str:
         """One line: status, what is wrong, and perfdata after ``|`` for Nagios/Icinga."""

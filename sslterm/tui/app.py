@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
 from textual.app import App, SystemCommand
@@ -17,7 +18,8 @@ from sslterm.tui.screens.cert_list import CertificateListScreen
 from sslterm.tui.services import Services
 
 if TYPE_CHECKING:
-    from sslterm.checker.report import CheckReport
+    from sslterm.checker.report import PassDigest
+    from sslterm.checker.run import CheckOptions
 
 FIRST_CHECK_DELAY = 2.0
 NOTEWORTHY = ("renewal-failed", "probe-failed", "drift")
@@ -63,23 +65,23 @@ class SslTermApp(App[None]):
 
     def run_checks_now(self) -> None:
         """Run a checker pass in a thread with its own event loop, so the UI loop never waits on it."""
-        from sslterm.checker.run import CheckOptions, check_pass  # loaded on first use: start-up stays fast
+        from sslterm.checker.run import CheckOptions  # loaded on first use: start-up stays fast
 
         store, now = self.services.store, self.services.now()
-        run_job(self, "checker", lambda: asyncio.run(check_pass(store, now, CheckOptions())), self._checks_completed)
+        run_job(self, "checker", lambda: checker_pass(store, now, CheckOptions()), self._checks_completed)
 
-    def _checks_completed(self, report: CheckReport) -> None:
+    def _checks_completed(self, digest: PassDigest) -> None:
         from sslterm.tui.screens.problems import ProblemsScreen
 
         for screen in self.screen_stack:
             if isinstance(screen, CertificateListScreen):
-                screen.checks_completed(report)
+                screen.checks_completed(digest)
             elif isinstance(screen, ProblemsScreen):
                 screen.load()
-        noteworthy = {(p.kind, p.domain, p.endpoint) for p in report.problems if p.kind in NOTEWORTHY}
+        noteworthy = set(digest.notable)
         new, self.noteworthy = noteworthy - (self.noteworthy or set()), noteworthy
-        if report.renewals:
-            self.notify(f"Renewed {len(report.renewals)} certificate(s).", title="Checker")
+        if digest.renewed:
+            self.notify(f"Renewed {digest.renewed} certificate(s).", title="Checker")
         if new:
             self.notify(f"{len(new)} new problem(s): " + ", ".join(sorted({k for k, _, _ in new})),
                         title="Checker", severity="warning", markup=False, timeout=8)
@@ -93,6 +95,22 @@ class SslTermApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """App-level jobs (the checker) report like screen jobs: results dispatched, errors shown."""
         job_finished(self, event)
+
+
+def checker_pass(store: Store, now: datetime, options: CheckOptions) -> PassDigest:
+    """One checker pass as the TUI runs it (in a worker thread): only its digest outlives it.
+
+    Full collections wait until the report, with every finding, is gone (see
+    sslterm.core.heap): walking ~100k findings held the UI loop for 25-150 ms.
+    """
+    from sslterm.checker.run import check_pass
+    from sslterm.core.heap import full_collections_deferred
+
+    with full_collections_deferred():
+        report = asyncio.run(check_pass(store, now, options))
+        digest = report.digest(NOTEWORTHY)
+        del report
+    return digest
 
 
 def make_app(store: Store, clock: Clock, check_interval: float | None = None) -> SslTermApp:

@@ -348,13 +348,12 @@ class CertificateListScreen(SslTermScreen):
         parts.append((6, Text(f" · {self.services.store.location.short}", style="dim")))  # which store: dropped first
         self.status_line.show_parts(parts)
 
-    def checks_completed(self, report) -> None:  # type: ignore[no-untyped-def]
-        """Show a finished checker pass in the status line and refresh the rows."""
-        counts = report.kind_counts()
-        parts = [f"{n} {k}" for k, n in counts.items() if n]
-        if report.renewals:
-            parts.append(f"{len(report.renewals)} renewed")
-        self.last_check = f"checked {report.at:%H:%M} UTC: {report.status}"
+    def checks_completed(self, digest) -> None:  # type: ignore[no-untyped-def]
+        """Show a finished checker pass (its PassDigest) in the status line and refresh the rows."""
+        parts = [f"{n} {k}" for k, n in digest.kind_counts.items() if n]
+        if digest.renewed:
+            parts.append(f"{digest.renewed} renewed")
+        self.last_check = f"checked {digest.at:%H:%M} UTC: {digest.status}"
         self.last_check_detail = f"({', '.join(parts)})" if parts else ""
         self.reload(self.table.absolute_cursor)
         self._count_problems()
