@@ -23,6 +23,13 @@ def plain(value: object, style: str = "") -> Text:
     return text
 
 
+def same_text(a: Text | None, b: Text | None) -> bool:
+    """Whether two texts look alike: Rich's own ``==`` leaves out the base style."""
+    if a is None or b is None:
+        return a is b
+    return a.plain == b.plain and a.spans == b.spans and a.style == b.style
+
+
 def date(moment: datetime | None) -> Text:
     return plain(moment.strftime("%Y-%m-%d") if moment else "—")
 

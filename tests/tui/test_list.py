@@ -396,3 +396,29 @@ async def test_the_list_follows_what_another_process_writes_and_names_its_store(
             if "late.example" in visible(app):
                 break
         assert "late.example" in visible(app)
+
+
+async def test_a_write_that_changes_nothing_shown_repaints_nothing(app, inventory, store, monkeypatch):
+    """A checker pass elsewhere writes every few seconds; the list reads again but, with the same rows, draws nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from sslterm.tui.screens import cert_list
+
+    monkeypatch.setattr(cert_list, "LIVE_POLL", 0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen, table = app.screen, app.screen.query_one(CertificateTable)
+        cells, status, loads = table.cells, screen.query_one("#status-line")._shown, screen._loads
+        env = {**os.environ, "SSLTERM_NOW": NOW.isoformat()}
+        done = subprocess.run([sys.executable, "-m", "sslterm", "--db", str(store.location), "endpoint", "add", "unlisted.example", "127.0.0.1:8443"],
+                              env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        for _ in range(50):
+            await settle(pilot, 0.1)
+            if screen._loads > loads:
+                break
+        await settle(pilot, 0.2)
+        assert screen._loads > loads  # it did read again
+        assert table.cells is cells and screen.query_one("#status-line")._shown is status  # and repainted nothing

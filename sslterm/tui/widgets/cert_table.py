@@ -27,7 +27,7 @@ from textual.widget import Widget
 
 from sslterm.core.names import to_unicode
 from sslterm.core.records import CertificateRecord
-from sslterm.tui.text import date, expire_day_text, plain, status_text
+from sslterm.tui.text import date, expire_day_text, plain, same_text, status_text
 
 # (key, label, width, sort key)
 COLUMNS = [
@@ -237,12 +237,21 @@ class CertificateTable(Widget, can_focus=True):
         """Replace the window with ``page`` (rows from ``offset``) and put the cursor at ``cursor``."""
         if self.size.height:
             page = page[: self.page_size]  # a page fetched before layout may be taller than the table
-        self.total, self.window_start, self.page = total, offset, page
-        self.cells = [row_cells(record, now, self.covers) for record in page]
-        self.cursor_row = min(max(cursor - offset, 0), max(len(page) - 1, 0))
+        cells = [row_cells(record, now, self.covers) for record in page]
+        cursor_row = min(max(cursor - offset, 0), max(len(page) - 1, 0))
+        unchanged = (offset, cursor_row, page) == (self.window_start, self.cursor_row, self.page) and self._same_cells(cells)
+        self.total = total  # not drawn: only where the cursor may go
+        if unchanged:
+            return  # a live refresh that changed nothing on screen: no repaint
+        self.window_start, self.page = offset, page
+        self.cells, self.cursor_row = cells, cursor_row
         self._relayout()
         self.refresh()
         self.post_message(self.CursorMoved(self))
+
+    def _same_cells(self, cells: list[list[Text]]) -> bool:
+        return len(cells) == len(self.cells) and all(
+            len(new) == len(old) and all(same_text(a, b) for a, b in zip(new, old)) for new, old in zip(cells, self.cells))
 
     # ------------------------------------------------------------ movement
 

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from sslterm.core.status import Bucket
+from sslterm.tui.text import same_text
 
 ORDER = [Bucket.ALL, Bucket.EXPIRED, Bucket.VALID, Bucket.DAYS_7, Bucket.DAYS_30]
 STYLES = {Bucket.EXPIRED: "red", Bucket.DAYS_7: "red", Bucket.DAYS_30: "#ffaf00", Bucket.VALID: "green", Bucket.ALL: ""}
@@ -33,5 +34,11 @@ class FilterBar(Static):
     FilterBar { height: 1; padding: 0 1; }
     """
 
+    _shown: Text | None = None
+
     def show(self, counts: dict[Bucket, int], current: Bucket) -> None:
-        self.update(filter_text(counts, current))
+        """Show the counts; the same counts again repaint nothing (a live refresh that changed nothing)."""
+        text = filter_text(counts, current)
+        if not same_text(text, self._shown):
+            self._shown = text
+            self.update(text)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from sslterm.tui.text import same_text
+
 Part = tuple[int, Text]  # (priority: 0 is kept first, the text)
 
 
@@ -29,11 +31,18 @@ class StatusLine(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._parts: list[Part] = []
+        self._shown: Text | None = None
 
     def show_parts(self, parts: list[Part]) -> None:
         self._parts = parts
-        self.update(fit_parts(parts, self.size.width or self.app.size.width))
+        self._show(fit_parts(parts, self.size.width or self.app.size.width))
 
     def on_resize(self) -> None:
         if self._parts:
-            self.update(fit_parts(self._parts, self.size.width))
+            self._show(fit_parts(self._parts, self.size.width))
+
+    def _show(self, line: Text) -> None:
+        """Each update lays the screen out again: the same line again (a live refresh) repaints nothing."""
+        if not same_text(line, self._shown):
+            self._shown = line
+            self.update(line)
