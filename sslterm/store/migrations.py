@@ -179,8 +179,12 @@ V11_TEAMS: list[Step] = [
     'CREATE UNIQUE INDEX "lease_item" ON "lease" ("kind", "item_id")',
 ]
 
+# Search on PostgreSQL: the names move to a narrow table of their own (sslterm.store.engines.postgres).
+# SQLite's FTS5 table already is one: nothing to do here.
+V12_SEARCH_TABLE: list[Step] = []
+
 MIGRATIONS: list[list[Step]] = [V1_INITIAL, V2_CHECKER, V3_SCALE, V4_AUTO_SSL, V5_LEANER_INDEXES, V6_LINEAGES, V7_DEPLOY, V8_AUDIT_CHAIN,
-                                V9_ALERTING, V10_PROTOCOLS, V11_TEAMS]
+                                V9_ALERTING, V10_PROTOCOLS, V11_TEAMS, V12_SEARCH_TABLE]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -62,10 +62,12 @@ class Engine:
     through the models' database (``Certificate._meta.database.engine``)."""
 
     name: str
+    shortest_indexed_term: int  # a shorter search term is matched in the list's order, not looked up
 
     def __init__(self, db, location: Location) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.location = location
+        self.term_breadth: dict[tuple[tuple[str, ...], int], tuple[float, bool]] = {}  # see queries._broad
         db.engine = self
 
 

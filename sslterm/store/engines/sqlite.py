@@ -54,6 +54,7 @@ class SqliteEngine(Engine):
     """One SQLite file (0600, in a 0700 directory), its pragmas checked, migrated."""
 
     name = "sqlite"
+    shortest_indexed_term = 3  # FTS5's trigram tokenizer finds nothing shorter
 
     @classmethod
     def open(cls, location: Location, create: bool = True) -> SqliteEngine:
@@ -121,8 +122,8 @@ class SqliteEngine(Engine):
         return int(self.db.execute_sql(probe, [_match(forms), limit]).fetchone()[0])
 
     def search_ids(self, forms: list[str]) -> tuple[str, list[str]]:
-        """A subquery of the ids whose names contain any of ``forms``, and its parameters."""
-        return "(SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?)", [_match(forms)]
+        """A query of the ids whose names contain any of ``forms`` (to be a subquery), and its parameters."""
+        return "SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?", [_match(forms)]
 
     def index_search(self, rows: list[tuple[int, str]]) -> None:
         """Add new rows to the trigram index (updates and deletes are kept by triggers)."""
