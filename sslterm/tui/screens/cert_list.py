@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime
 
 from rich.text import Text
@@ -13,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from sslterm.core.errors import Abandoned
 from sslterm.core.records import CertificateRecord
@@ -28,6 +29,7 @@ from sslterm.tui.widgets.status_line import StatusLine
 
 SORT_CYCLE = ["urgency", "domain", "name", "owner", "type", "created_at", "updated_at"]
 SEARCH_DEBOUNCE = 0.02  # short: an indexed search costs milliseconds, and typing feels live
+COUNT_SETTLE = 0.12  # seconds a search's counts wait for the next keystroke before counting
 LIVE_POLL = 2.0  # seconds between looks at PRAGMA data_version
 READ_AHEAD_TTL_S = 10.0  # rows read ahead are shown for this long; after that paging reads afresh
 
@@ -223,7 +225,9 @@ class CertificateListScreen(SslTermScreen):
         """Fetch a window in a worker: the rows are shown first, the counts follow.
 
         Counting a broad search over a large inventory costs more than the page
-        itself, so the list repaints as soon as its rows arrive. With ``ahead``
+        itself, so the list repaints as soon as its rows arrive, and a search's
+        counts wait COUNT_SETTLE for the next keystroke: typing "shop12" counts
+        once, and no count of "s" competes with the page of "sh". With ``ahead``
         (+1 paging down, -1 up) the next window in that direction is read last.
         """
         store, now, loads = self.services.store, self.services.now(), self._loads
@@ -233,11 +237,11 @@ class CertificateListScreen(SslTermScreen):
             worker = get_current_worker()
             try:
                 with store.abandon_when(lambda: worker.is_cancelled):  # a newer query replaced this one
-                    return fetch()
+                    return fetch(worker)
             except Abandoned:
                 return None
 
-        def fetch() -> Counts | None:
+        def fetch(worker: Worker[Any]) -> Counts | None:
             total = None if known is None else known.counts[query.bucket]
             start = offset if total is None else min(offset, max(0, total - limit))
             rows = store.list(query, now, limit=limit, offset=start, total=total)  # End reads from the end
@@ -250,6 +254,8 @@ class CertificateListScreen(SslTermScreen):
                 total = start + len(rows) + (1 if len(rows) == limit else 0)
             page = Page(query, start, rows, min(cursor, max(total - 1, 0)), now, total)
             self.app.call_from_thread(self._show, page)
+            if known is None and query.search and _replaced_within(worker, COUNT_SETTLE):
+                return None
             counts = None if known is not None else self._count(store, query, now)
             if ahead and known is not None:
                 self.app.call_from_thread(self._read_ahead_later, page, limit, ahead, loads)
@@ -540,3 +546,12 @@ def empty_text(db_path: object) -> Text:
         "The inventory is kept in\n  ", (str(db_path), "bold"), "\n(--db PATH or $SSLTERM_DB opens another).\n",
     )
 
+
+def _replaced_within(worker: Worker[Any], seconds: float) -> bool:
+    """Wait up to ``seconds`` in a worker thread; True as soon as a newer job cancels ``worker``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if worker.is_cancelled:
+            return True
+        time.sleep(0.01)
+    return worker.is_cancelled
