@@ -24,7 +24,7 @@ from sslterm.store.models import Certificate, CertificateName, Owner
 SORTS = ("urgency", "domain", "name", "created_at", "updated_at", "not_after", "type", "owner", "status")
 EXPIRY_ORDER = Column(Certificate, "expiry_order")  # generated column: COALESCE(not_after, year 9999)
 BROAD_TERM = 5000  # index hits from which a term counts as broad
-BROAD_MEMO_SECONDS = 60.0  # how long a term's breadth is remembered: it only chooses the plan, never the rows
+BROAD_MEMO_SECONDS = 60.0  # how long a broad term is known as broad: it only chooses the plan, never the rows
 
 
 @dataclass(frozen=True)
@@ -74,30 +74,24 @@ def search_terms(text: str) -> list[tuple[str, str]]:
     return [(term, to_ascii_query(term).lower()) for term in parse_search(text).terms]
 
 
-def _index_forms(term: str, ascii_term: str) -> list[str] | None:
-    """The forms of a term the trigram index should answer, or None for a broad or short one."""
+def _indexed(term: str, ascii_term: str) -> tuple[str, list[object]] | None:
+    """A query of the ids the search index finds for a term (either form), or None for a broad or short one."""
     forms = list(dict.fromkeys((term, ascii_term)))
     engine = Certificate._meta.database.engine
     if not all(len(f) >= engine.shortest_indexed_term for f in forms):
         return None
-    return None if _broad(engine, forms) else forms
-
-
-def _broad(engine, forms: list[str]) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the index finds BROAD_TERM or more certificates for ``forms``, remembered for a while.
-
-    A keystroke's page and its counts both ask (on PostgreSQL a short term's count
-    reads the whole search table); a stale answer only costs a slower plan.
-    """
+    # A term's breadth is remembered for a while: a keystroke's page and its counts both ask,
+    # and a stale answer only costs a slower plan, never other rows.
     memo, key, now = engine.term_breadth, (tuple(forms), BROAD_TERM), time.monotonic()
     known = memo.get(key)
-    if known is not None and now - known[0] < BROAD_MEMO_SECONDS:
-        return known[1]
+    if known is not None and now - known < BROAD_MEMO_SECONDS:
+        return None
     if len(memo) > 1024:
         memo.clear()
-    broad = engine.search_count(forms, BROAD_TERM) >= BROAD_TERM
-    memo[key] = (now, broad)
-    return broad
+    found = engine.search_hits(forms, BROAD_TERM)
+    if found is None:
+        memo[key] = now
+    return found
 
 
 def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
@@ -108,7 +102,7 @@ def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
     term most certificates match (or one too short for trigrams) scanning in the
     list's own order finds a screenful sooner.
     """
-    indexed = _index_forms(term, ascii_term)
+    indexed = _indexed(term, ascii_term)
     wildcard = covering_wildcard(ascii_term)
     if indexed is not None:
         return Certificate.id.in_(_matching_ids(indexed, wildcard)), True
@@ -119,16 +113,16 @@ def _term_condition(term: str, ascii_term: str) -> tuple[Expression, bool]:
     return _or_covered(condition, wildcard), False
 
 
-def _matching_ids(forms: list[str], wildcard: str | None) -> SQL:
-    """The ids the search index finds for ``forms``, and those whose wildcard covers the host, as one set.
+def _matching_ids(indexed: tuple[str, list[object]], wildcard: str | None) -> SQL:
+    """The ids the search index found, and those whose wildcard covers the host, as one set.
 
     One set, so the planner fetches the matches by id: with two sets ORed,
     PostgreSQL tested every certificate against both (220 ms at 100k, for none).
     """
-    db = Certificate._meta.database
-    sql, params = db.engine.search_ids(forms)
+    sql, params = indexed
     if wildcard is not None:
-        sql, params = f'{sql} UNION SELECT "certificate_id" FROM "certificatename" WHERE "name" = {db.param}', [*params, wildcard]
+        param = Certificate._meta.database.param
+        sql, params = f'{sql} UNION SELECT "certificate_id" FROM "certificatename" WHERE "name" = {param}', [*params, wildcard]
     return SQL(f"({sql})", params)
 
 

@@ -67,7 +67,7 @@ class Engine:
     def __init__(self, db, location: Location) -> None:  # type: ignore[no-untyped-def]
         self.db = db
         self.location = location
-        self.term_breadth: dict[tuple[tuple[str, ...], int], tuple[float, bool]] = {}  # see queries._broad
+        self.term_breadth: dict[tuple[tuple[str, ...], int], float] = {}  # broad search terms, and when (queries._indexed)
         db.engine = self
 
 

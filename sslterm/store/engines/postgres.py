@@ -31,7 +31,7 @@ def _portable(sql: str) -> str:
     """The store's ``?`` placeholders as psycopg2's ``%s`` (a literal % doubled).
 
     SQL that peewee built (``%s`` already) is left alone; the fragments the store
-    hands peewee (:meth:`PostgresEngine.search_ids`) are written with ``%s``.
+    hands peewee (:meth:`PostgresEngine.search_hits`) are written with ``%s``.
     """
     if "%s" in sql:
         return sql
@@ -252,16 +252,18 @@ class PostgresEngine(Engine):
         """The node itself: PostgreSQL's planner weighs the index against the matches by their estimates."""
         return node
 
-    def search_count(self, forms: list[str], limit: int) -> int:
-        """How many certificates (up to ``limit``) have a name containing any of ``forms``."""
-        where, params = self._like(forms)
-        return int(self.db.execute_sql(f'SELECT COUNT(*) FROM (SELECT 1 FROM "certificate_search" WHERE {where} LIMIT ?) AS hits',
-                                       [*params, limit]).fetchone()[0])
+    def search_hits(self, forms: list[str], limit: int) -> tuple[str, list[object]] | None:
+        """The ids whose names contain any of ``forms``, as a query (to be a subquery) and its parameters,
+        or None when ``limit`` or more do (a broad term).
 
-    def search_ids(self, forms: list[str]) -> tuple[str, list[str]]:
-        """A query of the ids whose names contain any of ``forms`` (to be a subquery), and its parameters."""
+        The ids themselves, read once: a term too short for trigrams is a scan of the
+        search table, and a subquery would scan it again.
+        """
         where, params = self._like(forms)
-        return f'SELECT "id" FROM "certificate_search" WHERE {where.replace("?", "%s")}', params
+        ids = [row[0] for row in self.db.execute_sql(f'SELECT "id" FROM "certificate_search" WHERE {where} LIMIT ?', [*params, limit])]
+        if len(ids) >= limit:
+            return None
+        return "SELECT unnest(%s::bigint[])", [ids]
 
     @staticmethod
     def _like(forms: list[str]) -> tuple[str, list[str]]:

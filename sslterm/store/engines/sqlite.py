@@ -116,14 +116,14 @@ class SqliteEngine(Engine):
 
         return NodeList((SQL("+"), node), glue="")
 
-    def search_count(self, forms: list[str], limit: int) -> int:
-        """How many rows (up to ``limit``) the trigram index finds for any of ``forms``."""
+    def search_hits(self, forms: list[str], limit: int) -> tuple[str, list[object]] | None:
+        """A query of the ids whose names contain any of ``forms`` (to be a subquery) and its parameters,
+        or None when the trigram index finds ``limit`` or more (a broad term)."""
+        match = _match(forms)
         probe = "SELECT COUNT(*) FROM (SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ? LIMIT ?)"
-        return int(self.db.execute_sql(probe, [_match(forms), limit]).fetchone()[0])
-
-    def search_ids(self, forms: list[str]) -> tuple[str, list[str]]:
-        """A query of the ids whose names contain any of ``forms`` (to be a subquery), and its parameters."""
-        return "SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?", [_match(forms)]
+        if int(self.db.execute_sql(probe, [match, limit]).fetchone()[0]) >= limit:
+            return None
+        return "SELECT rowid FROM certificate_fts WHERE certificate_fts MATCH ?", [match]
 
     def index_search(self, rows: list[tuple[int, str]]) -> None:
         """Add new rows to the trigram index (updates and deletes are kept by triggers)."""
