@@ -35,3 +35,12 @@ def test_import_linter_layers_contract_holds():
     result = subprocess.run([str(lint) if lint.exists() else "lint-imports", "--no-cache"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
+
+
+def test_the_list_starts_without_loading_x509_or_the_checker():
+    """The TUI's start-up imports what the list needs: X.509 parsing and the checker load on first use."""
+    script = ("import sslterm.cli.context, sslterm.tui.launch, sslterm.tui.app, sys\n"
+              "print(' '.join(sorted(sys.modules)))")
+    modules = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split())
+    assert "textual.app" in modules and "sslterm.store.store" in modules  # it did load the app and the store
+    assert not {"cryptography.x509", "sslterm.checker.run", "sslterm.core.certinfo"} & modules

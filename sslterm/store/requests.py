@@ -10,8 +10,6 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from cryptography import x509
-
 from sslterm.core.errors import ValidationError
 from sslterm.core.records import CertificateRecord
 from sslterm.store import lineages
@@ -19,6 +17,8 @@ from sslterm.store.models import Certificate
 from sslterm.store.rows import new_uid, pem_text, record_of, search_text
 
 if TYPE_CHECKING:
+    from cryptography import x509
+
     from sslterm.core.certinfo import CertInfo
     from sslterm.core.parse import PrivateKey
 
