@@ -190,6 +190,16 @@ def cpu_check_ms() -> float:
     return best * 1000
 
 
+def bare_paint_s() -> float:
+    """A bare Textual app's first paint from launch, best of three (benchmarks/paint_floor.py)."""
+    best = float("inf")
+    for _ in range(3):
+        launched = {**os.environ, "SSLTERM_BENCH_LAUNCHED": repr(time.time())}
+        done = subprocess.run([sys.executable, str(HERE / "paint_floor.py")], capture_output=True, text=True, env=launched, check=True)
+        best = min(best, float(done.stdout.strip()))
+    return best
+
+
 def main() -> int:
     args = sys.argv[1:]
     server = None
@@ -206,12 +216,13 @@ def main() -> int:
     compileall.compile_dir(Path(sslterm.__file__).parent, quiet=1)
     engine = f"PostgreSQL at {server}" if server else f"SQLite {sqlite3.sqlite_version}"
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {engine}")
-    header = f"{'N':>8} {'import/s':>9} {'list30d':>8} {'paint':>7} {'search95':>9} {'filter95':>9} {'pgdn95':>7} {'counts95':>9} {'RSS':>8} {'cpu-check':>10}"
+    header = f"{'N':>8} {'import/s':>9} {'list30d':>8} {'paint':>7} {'bare':>6} {'search95':>9} {'filter95':>9} {'pgdn95':>7} {'counts95':>9} {'RSS':>8} {'cpu-check':>10}"
     print(header)
     for count in sizes:
         r = run(count, server)
         r["cpu_check_ms"] = cpu_check_ms()
-        print(f"{r['n']:>8,} {r['import_per_s']:>9,.0f} {r['list_30d_json_s']:>7.2f}s {r['first_paint_s']:>6.2f}s "
+        r["bare_paint_s"] = bare_paint_s()
+        print(f"{r['n']:>8,} {r['import_per_s']:>9,.0f} {r['list_30d_json_s']:>7.2f}s {r['first_paint_s']:>6.2f}s {r['bare_paint_s']:>5.2f}s "
               f"{r['search_p95_ms']:>7.1f}ms {r['filter_p95_ms']:>7.1f}ms {r['page_down_p95_ms']:>5.1f}ms {r['counts_p95_ms']:>7.1f}ms "
               f"{r['rss_mib']:>6.0f}MiB {r['cpu_check_ms']:>8.0f}ms", flush=True)
         if not r["stall"]:
