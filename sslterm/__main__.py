@@ -1,5 +1,5 @@
 """Entry point for ``python -m sslterm``."""
 
-from sslterm.cli import main
+from sslterm.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -35,6 +35,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(ctx, args)
 
 
+def entry() -> int:
+    """The ``sslterm`` command: :func:`main`, then an exit that does not collect what the process holds."""
+    code = main()
+    from sslterm.core.heap import kept_until_exit
+
+    kept_until_exit()
+    return code
+
+
 def hoist_db(argv: list[str]) -> list[str]:
     """``--db PATH`` (and ``--db-password-file``) are global options, accepted after the verb too (``sslterm list --db x.db``)."""
     moved: list[str] = []
