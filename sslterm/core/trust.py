@@ -86,18 +86,25 @@ def verify_served_chain(
     if not chain:
         return TrustResult(False, False, "the server presented no certificate", NO_CERTIFICATE)
     roots = roots if roots is not None else _system_anchors()
-    ordered, _, _ = order_chain(chain[0], list(chain[1:]))
     if not roots:  # (a verification Store cannot be empty)
-        complete = ordered[-1].subject == ordered[-1].issuer
-        return TrustResult(False, complete, "no trusted roots available on this machine: give some with --ca-bundle", NO_ROOTS)
+        top = _ordered(chain)[-1]
+        return TrustResult(False, top.subject == top.issuer, "no trusted roots available on this machine: give some with --ca-bundle", NO_ROOTS)
     anchors = _anchor_set(roots)
-    complete = _reaches_anchor(ordered, anchors)
     strict = _verify(chain, host, now, anchors, relaxed=False)
     if strict is None:
         return TrustResult(True, True)
     if _verify(chain, host, now, anchors, relaxed=True) is None:
         return TrustResult(True, True, webpki=f"the web-PKI profile rejects the chain: {strict}")
-    return _why_not(chain, ordered, host, now, anchors, complete, strict)
+    ordered = _ordered(chain)  # only a chain that fails needs telling apart (and ordering costs a signature check a link)
+    return _why_not(chain, ordered, host, now, anchors, _reaches_anchor(ordered, anchors), strict)
+
+
+def _ordered(chain: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The served chain from the leaf up; a lone certificate is its own chain whether or not it signed itself."""
+    if len(chain) == 1:
+        return list(chain)
+    ordered, _, _ = order_chain(chain[0], list(chain[1:]))
+    return ordered
 
 
 @dataclass(frozen=True)
