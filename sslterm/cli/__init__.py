@@ -21,8 +21,8 @@ EXIT_INTERNAL = 70
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(hoist_db(list(sys.argv[1:] if argv is None else argv)))
+    tokens = hoist_db(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser(tokens).parse_args(tokens)
     try:
         ctx = Context.from_args(args)
     except SslTermError as exc:
