@@ -44,3 +44,16 @@ def test_the_list_starts_without_loading_x509_or_the_checker():
     modules = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split())
     assert "textual.app" in modules and "sslterm.store.store" in modules  # it did load the app and the store
     assert not {"cryptography.x509", "sslterm.checker.run", "sslterm.core.certinfo"} & modules
+
+
+def test_a_check_with_nothing_to_deploy_loads_no_deploy_or_key_reading_code(tmp_path):
+    """A cron or Nagios check pays for what it does: deploy code loads when a target has a version to write."""
+    db = tmp_path / "c.db"
+    subprocess.run([sys.executable, "-m", "sslterm", "--db", str(db), "init"], capture_output=True, cwd=ROOT, check=True)
+    script = (f"from sslterm.cli import main\nmain(['--db', r'{db}', 'check', '--no-notify', '--format', 'json'])\n"
+              "import sys\nprint('MODULES', ' '.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    modules = set(out.rpartition("MODULES ")[2].split())
+    assert "sslterm.checker.run" in modules and "sslterm.store.deploy_targets" in modules  # the pass ran, deploys included
+    assert not {"sslterm.deploy.service", "sslterm.core.parse", "sslterm.core.certinfo",
+                "cryptography.hazmat.primitives.serialization.pkcs12"} & modules

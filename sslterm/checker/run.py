@@ -46,7 +46,7 @@ from sslterm.core.trust import (
     load_ca_bundle,
     verify_served_chain,
 )
-from sslterm.deploy.service import VerifyPolicy, deploy, verify
+from sslterm.deploy.policy import VerifyPolicy
 from sslterm.probes.tls import (
     DEFAULT_CONCURRENCY,
     DEFAULT_TIMEOUT,
@@ -262,6 +262,8 @@ async def _deploy(store: Store, now: datetime, report: CheckReport, policy: Veri
             target = deploys.get(target.id)  # as it is now that it is ours
             if target.certificate_id is None:
                 continue
+            from sslterm.deploy.service import deploy, verify  # only a pass with something to deploy loads it
+
             if not target.up_to_date:
                 outcome = await deploy(store, target, now, policy=policy)
             elif target.last_result == "unverified":

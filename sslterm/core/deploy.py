@@ -9,15 +9,16 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs12
 
 from sslterm.core.errors import InputError
-from sslterm.core.parse import PrivateKey
 from sslterm.core.records import iso
+
+if TYPE_CHECKING:
+    from sslterm.core.parse import PrivateKey
 
 PARTS = ("cert", "key", "chain", "fullchain", "combined", "pfx")
 PRIVATE_PARTS = frozenset({"key", "combined", "pfx"})
@@ -222,6 +223,8 @@ def build_files(target: DeployTargetRecord, cert: x509.Certificate, chain: list[
         elif part == "combined":
             data = _key_pem(key) + pem + chain_pem  # type: ignore[arg-type]
         else:
+            from cryptography.hazmat.primitives.serialization import pkcs12  # (only a PKCS#12 target needs it)
+
             encryption = serialization.BestAvailableEncryption(pfx_password or b"")
             data = pkcs12.serialize_key_and_certificates(b"sslterm", key, cert, chain or None, encryption)  # type: ignore[arg-type]
         files.append(DeployFile(part, Path(path), data, target.key_mode if part in PRIVATE_PARTS else target.mode))

@@ -7,14 +7,16 @@ import ssl
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 
-from sslterm.core.certinfo import public_key_fingerprint
 from sslterm.core.errors import ValidationError
-from sslterm.core.parse import PrivateKey
 from sslterm.core.status import Status, status_of
+
+if TYPE_CHECKING:
+    from sslterm.core.parse import PrivateKey
 
 ERROR = "error"
 WARNING = "warning"
@@ -47,11 +49,15 @@ class Validation:
 
 def key_matches(cert: x509.Certificate, key: PrivateKey) -> bool:
     """True when ``key`` is the private half of the certificate's public key."""
+    from sslterm.core.certinfo import public_key_fingerprint  # (certinfo and parse load only where keys are read)
+
     return public_key_fingerprint(cert.public_key()) == public_key_fingerprint(key.public_key())
 
 
 def require_key_match(cert: x509.Certificate, key: PrivateKey) -> None:
     """Raise :class:`ValidationError` naming both public-key fingerprints on a mismatch."""
+    from sslterm.core.certinfo import public_key_fingerprint
+
     cert_fp = public_key_fingerprint(cert.public_key())
     key_fp = public_key_fingerprint(key.public_key())
     if cert_fp != key_fp:

@@ -19,21 +19,12 @@ from cryptography.hazmat.primitives import hashes
 from sslterm.core.deploy import PRIVATE_PARTS, DeployFile, DeployTargetRecord, build_files, command_text, hook_environment
 from sslterm.core.errors import SslTermError
 from sslterm.deploy.commands import CommandResult, run_command
+from sslterm.deploy.policy import VerifyPolicy
 from sslterm.deploy.files import DeployError, install, resolve_owner, restore
 from sslterm.probes.tls import Endpoint, probe_all
 from sslterm.store import Store
 from sslterm.store.checks import CheckStore
 from sslterm.store.deploy_targets import DeployStore
-
-
-@dataclass(frozen=True)
-class VerifyPolicy:
-    """How long to wait for a reloading server to serve the new version."""
-
-    attempts: int = 8
-    delay: float = 0.5
-    timeout: float = 5.0
-    confirmations: int = 2  # rounds in a row that must see the new version: a reloading server's old workers still answer a while
 
 
 @dataclass(frozen=True)
