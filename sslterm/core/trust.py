@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.x509 import verification
 
 from sslterm.core.errors import InputError
-from sslterm.core.validate import order_chain, system_roots
+from sslterm.core.validate import order_chain, system_root_certificates
 
 # Why a chain is not trusted: a contract for scripts (the JSON "code" of an untrusted finding).
 NO_CERTIFICATE, NO_ROOTS, NAME_MISMATCH = "no-certificate", "no-roots", "name-mismatch"
@@ -66,10 +66,9 @@ def anchors_with(extra: list[x509.Certificate]) -> list[x509.Certificate]:
     return _system_anchors() + list(extra)
 
 
-@functools.cache
 def _system_anchors() -> list[x509.Certificate]:
     """The system's roots as one list object, never changed, so that their verification Store is built once."""
-    return [c for group in system_roots().values() for c in group]
+    return system_root_certificates()
 
 
 def verify_served_chain(
@@ -107,14 +106,21 @@ def _ordered(chain: list[x509.Certificate]) -> list[x509.Certificate]:
     return ordered
 
 
-@dataclass(frozen=True)
 class _Anchors:
     """A list of trust anchors with what verifying against it needs, built once per list."""
 
-    certificates: tuple[x509.Certificate, ...]
-    store: verification.Store
-    members: frozenset[x509.Certificate]
-    by_subject: dict[bytes, list[x509.Certificate]]
+    def __init__(self, certificates: list[x509.Certificate]) -> None:
+        self.certificates = tuple(certificates)
+        self.store = verification.Store(certificates)
+        self.members = frozenset(certificates)
+
+    @functools.cached_property
+    def by_subject(self) -> dict[bytes, list[x509.Certificate]]:
+        """The anchors by subject DER: only telling an incomplete chain apart needs it (~5 ms for the system's roots)."""
+        by_subject: dict[bytes, list[x509.Certificate]] = {}
+        for cert in self.certificates:
+            by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+        return by_subject
 
 
 _ANCHOR_SETS: dict[int, tuple[list[x509.Certificate], _Anchors]] = {}
@@ -135,10 +141,7 @@ def _anchor_set(anchors: list[x509.Certificate]) -> _Anchors:
         hit = _ANCHOR_SETS.get(id(anchors))
         if hit is not None and hit[0] is anchors and len(hit[1].certificates) == len(anchors):
             return hit[1]
-        by_subject: dict[bytes, list[x509.Certificate]] = {}
-        for cert in anchors:
-            by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
-        built = _Anchors(tuple(anchors), verification.Store(anchors), frozenset(anchors), by_subject)
+        built = _Anchors(anchors)
         if len(_ANCHOR_SETS) >= _MAX_ANCHOR_SETS:
             _ANCHOR_SETS.pop(next(iter(_ANCHOR_SETS)))
         _ANCHOR_SETS[id(anchors)] = (anchors, built)

@@ -226,6 +226,11 @@ def _known_root(cert: x509.Certificate, roots: list[x509.Certificate] | None) ->
     return any(r.subject == cert.issuer and _signed_by(cert, r) for r in candidates)
 
 
+def system_root_certificates() -> list[x509.Certificate]:
+    """The system trust store as read (one list, read once; never change it); empty when there is none."""
+    return _load_system_roots()
+
+
 @functools.cache
 def system_roots() -> dict[bytes, list[x509.Certificate]]:
     """The system trust store, by subject DER; empty when there is none."""
