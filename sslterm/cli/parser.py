@@ -80,7 +80,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _build(wanted: str | None) -> tuple[argparse.ArgumentParser, _Verbs]:
+def _epilog() -> str:
+    """The top-level help's last words: which database a command without --db uses."""
     from sslterm.core.errors import InputError
     from sslterm.store.engines import location_from
 
@@ -88,11 +89,14 @@ def _build(wanted: str | None) -> tuple[argparse.ArgumentParser, _Verbs]:
         where = str(location_from(None))
     except InputError:
         where = "what $SSLTERM_DB names (it is not a valid path or URL)"
+    return f"The database is {where} (change it with --db PATH|URL or $SSLTERM_DB). 'sslterm COMMAND --help' tells more about each command."
+
+
+def _build(wanted: str | None) -> tuple[argparse.ArgumentParser, _Verbs]:
     parser = argparse.ArgumentParser(
         prog="sslterm",
         description="Keep SSL/TLS certificates and their keys in one place. Without a command, opens the TUI.",
-        epilog=f"The database is {where} (change it with --db PATH|URL or $SSLTERM_DB). "
-               "'sslterm COMMAND --help' tells more about each command.",
+        epilog=_epilog() if wanted is None else None,  # shown only by the top level's help, which builds every command
     )
     parser.add_argument("--db", metavar="PATH|URL",
                         help="database file, or postgresql://user@host:port/dbname for a team's store; before or after the command "
