@@ -183,13 +183,17 @@ class _Handshake(asyncio.Protocol):
         try:
             self._tls.do_handshake()
         except ssl.SSLWantReadError:
-            pending = self._outgoing.read()
-            if pending and self._transport is not None:
-                self._transport.write(pending)
+            self._send()
         except ssl.SSLError as exc:
             self._done.set_exception(exc)
         else:
+            self._send()  # our Finished: the server sees a completed handshake, not a failed one in its log
             self._done.set_result(self._tls)
+
+    def _send(self) -> None:
+        pending = self._outgoing.read()
+        if pending and self._transport is not None:
+            self._transport.write(pending)
 
     def _fail(self, exc: BaseException) -> None:
         if not self._done.done():

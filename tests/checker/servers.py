@@ -19,6 +19,7 @@ class ServerThread:
         self.thread.start()
         self.servers: list[asyncio.base_events.Server] = []
         self.held: list[asyncio.StreamWriter] = []
+        self.completed = 0  # TLS handshakes the add_tls servers saw through to the end
 
     def _start(self, handler, ssl_context=None) -> int:  # type: ignore[no-untyped-def]
         async def start() -> int:
@@ -38,6 +39,7 @@ class ServerThread:
         context.load_cert_chain(chain, key_file)
 
         async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.completed += 1  # (asyncio calls the handler once the server's side of the handshake is done)
             try:
                 await reader.read(1024)
             except (ConnectionError, ssl.SSLError, OSError):

@@ -149,3 +149,14 @@ def test_a_handshake_cut_mid_way_is_said_in_words(servers):
     port = servers.add_cut()
     (result,) = asyncio.run(probe_all([Endpoint("cut.example", "127.0.0.1", port)], timeout=2.0))
     assert result.error is not None and result.error.startswith("the server closed the connection during the TLS handshake")
+
+
+def test_a_probe_completes_the_handshake_so_the_server_logs_no_failure(servers, tmp_path):
+    chain = site()
+    port = servers.add_tls(tmp_path, "polite", [chain.leaf.cert, chain.intermediate.cert], chain.leaf.key)
+    (result,) = asyncio.run(probe_all([Endpoint("site.example", "127.0.0.1", port)], timeout=2.0))
+    assert result.ok
+    deadline = time.monotonic() + 5
+    while servers.completed == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert servers.completed == 1  # our Finished reached it before we closed
