@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import stat
+import sys
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from textual.widgets import Checkbox, Input
 
 from sslterm.checker.run import CheckOptions, check_pass
+from sslterm.core.clock import FixedClock
 from sslterm.core.status import Bucket
+from sslterm.tui.app import GIL_SWITCH_INTERVAL, make_app
 from sslterm.tui.screens.change import ChangeScreen
 from sslterm.tui.screens.detail import DetailScreen
 from sslterm.tui.screens.dialogs import DownloadDialog
@@ -323,3 +327,13 @@ async def test_a_certificate_with_ten_thousand_names_shows_the_first_and_a_count
         await pilot.press("n")
         await settle(pilot)
         assert "h9999.many.example" in screen_text(app)
+
+
+def test_the_app_lets_its_ui_thread_take_the_gil_back_from_a_job_within_2_ms(store):
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)  # Python's default
+        make_app(store, FixedClock(NOW))
+        assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL) == pytest.approx(0.002)
+    finally:
+        sys.setswitchinterval(before)
