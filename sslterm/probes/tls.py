@@ -10,6 +10,7 @@ import asyncio
 import ssl
 import time
 from dataclasses import dataclass, field
+from typing import cast
 
 from cryptography import x509
 
@@ -162,8 +163,7 @@ class _Handshake(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        self._transport = cast(asyncio.Transport, transport)  # a TCP connection's transport reads and writes
         self._step()
 
     def data_received(self, data: bytes) -> None:
@@ -215,8 +215,7 @@ async def _handshake(endpoint: Endpoint, context: ssl.SSLContext, server_hostnam
 async def _upgrade(writer: asyncio.StreamWriter, context: ssl.SSLContext, server_hostname: str | None) -> ssl.SSLObject:
     """The TLS handshake on a connection upgraded by STARTTLS (as ``loop.start_tls`` hands the connection over)."""
     await writer.drain()
-    transport = writer.transport
-    assert isinstance(transport, asyncio.Transport)
+    transport = cast(asyncio.Transport, writer.transport)
     done: asyncio.Future[ssl.SSLObject] = asyncio.get_running_loop().create_future()
     protocol = _Handshake(context, server_hostname, done)
     transport.pause_reading()
