@@ -6,6 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from sslterm.core.findings import WARNING, ChannelRecord, FindingState, Problem
+from sslterm.core.heap import dismantle
 from sslterm.notify.message import Route, compose
 from sslterm.notify.policy import DEFAULT_RESEND, decide
 from sslterm.notify.send import Answer, send
@@ -44,6 +45,7 @@ async def notify_pass(store: Store, problems: list[Problem], now: datetime, prob
             if heard:
                 title, body = compose(heard)
                 alerts.enqueue(channel.id, title, body, now)
+    dismantle(previous, decision.changed, decision.notices)  # a fleet's states: freed piecemeal, not in one GIL-held sweep
     await deliver(alerts, now)
     return extra
 

@@ -109,11 +109,12 @@ def checker_pass(store: Store, now: datetime, options: CheckOptions) -> PassDige
     sslterm.core.heap): walking ~100k findings held the UI loop for 25-150 ms.
     """
     from sslterm.checker.run import check_pass
-    from sslterm.core.heap import full_collections_deferred
+    from sslterm.core.heap import dismantle, full_collections_deferred
 
     with full_collections_deferred():
         report = asyncio.run(check_pass(store, now, options))
         digest = report.digest(NOTEWORTHY)
+        dismantle(report.problems, report.served)
         del report
     return digest
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
-from sslterm.core.heap import NEVER, full_collections_deferred
+from sslterm.core.heap import MIDDLE_STEPS, NEVER, dismantle, full_collections_deferred
 
 
 def full_collections_during(work) -> int:  # type: ignore[no-untyped-def]
@@ -37,7 +38,7 @@ def test_a_growing_heap_triggers_full_collections_unless_deferred():
     assert full_collections_during(hold_many) > 0  # the stall the deferral removes is real
 
     with full_collections_deferred():
-        assert gc.get_threshold() == (before[0], before[1], NEVER)
+        assert gc.get_threshold() == (before[0], min(before[1], MIDDLE_STEPS), NEVER)  # the middle generation in small steps
         assert full_collections_during(hold_many) == 0
     assert gc.get_threshold() == before
 
@@ -69,3 +70,21 @@ def test_a_failing_job_still_restores_collection():
     except RuntimeError:
         pass
     assert gc.get_threshold() == before
+
+
+class Held:
+    """A finding-like object that says when it is freed."""
+
+
+def test_dismantle_empties_lists_and_dicts_and_frees_what_only_they_held():
+    items = [Held() for _ in range(1000)]
+    states = {i: Held() for i in range(1000)}
+    freed = []
+    for item in [*items, *states.values()]:
+        weakref.finalize(item, freed.append, 1)
+    del item
+    kept = items[0]
+    dismantle(items, states)
+    assert items == [] and states == {}
+    assert len(freed) == 1999  # freed one by one as they were popped; the one still referenced stays
+    assert isinstance(kept, Held)
