@@ -63,12 +63,7 @@ def load_ca_bundle(path: str) -> list[x509.Certificate]:
 
 def anchors_with(extra: list[x509.Certificate]) -> list[x509.Certificate]:
     """The system's roots and ``extra`` (as ``openssl s_client -CAfile`` adds to the default paths)."""
-    return _system_anchors() + list(extra)
-
-
-def _system_anchors() -> list[x509.Certificate]:
-    """The system's roots as one list object, never changed, so that their verification Store is built once."""
-    return system_root_certificates()
+    return system_root_certificates() + list(extra)
 
 
 def verify_served_chain(
@@ -84,9 +79,9 @@ def verify_served_chain(
     """
     if not chain:
         return TrustResult(False, False, "the server presented no certificate", NO_CERTIFICATE)
-    roots = roots if roots is not None else _system_anchors()
+    roots = roots if roots is not None else system_root_certificates()  # one list object: its Store is built once
     if not roots:  # (a verification Store cannot be empty)
-        top = _ordered(chain)[-1]
+        top = order_chain(chain[0], list(chain[1:]))[0][-1]
         return TrustResult(False, top.subject == top.issuer, "no trusted roots available on this machine: give some with --ca-bundle", NO_ROOTS)
     anchors = _anchor_set(roots)
     strict = _verify(chain, host, now, anchors, relaxed=False)
@@ -94,16 +89,8 @@ def verify_served_chain(
         return TrustResult(True, True)
     if _verify(chain, host, now, anchors, relaxed=True) is None:
         return TrustResult(True, True, webpki=f"the web-PKI profile rejects the chain: {strict}")
-    ordered = _ordered(chain)  # only a chain that fails needs telling apart (and ordering costs a signature check a link)
+    ordered, _, _ = order_chain(chain[0], list(chain[1:]))  # only a chain that fails needs telling apart (a signature check a link)
     return _why_not(chain, ordered, host, now, anchors, _reaches_anchor(ordered, anchors), strict)
-
-
-def _ordered(chain: list[x509.Certificate]) -> list[x509.Certificate]:
-    """The served chain from the leaf up; a lone certificate is its own chain whether or not it signed itself."""
-    if len(chain) == 1:
-        return list(chain)
-    ordered, _, _ = order_chain(chain[0], list(chain[1:]))
-    return ordered
 
 
 class _Anchors:

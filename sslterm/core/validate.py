@@ -88,7 +88,7 @@ def order_chain(leaf: x509.Certificate, others: list[x509.Certificate]) -> tuple
     chain = [leaf]
     findings: list[Finding] = []
     current = leaf
-    while not _is_self_issued(current):
+    while remaining and not _is_self_issued(current):  # (nothing left to link: no need to check a self-signature)
         wanted = _name_of(current, "issuer")
         candidates = [c for c in remaining if wanted is not None and _name_of(c, "subject") == wanted]
         issuer = next((c for c in candidates if _signed_by(current, c)), None)
