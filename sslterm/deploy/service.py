@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from sslterm.core.deploy import PRIVATE_PARTS, DeployFile, DeployTargetRecord, build_files, command_text, hook_environment
 from sslterm.core.errors import SslTermError
 from sslterm.deploy.commands import CommandResult, run_command
-from sslterm.deploy.policy import VerifyPolicy
 from sslterm.deploy.files import DeployError, install, resolve_owner, restore
+from sslterm.deploy.policy import VerifyPolicy
 from sslterm.probes.tls import Endpoint, probe_all
 from sslterm.store import Store
 from sslterm.store.checks import CheckStore

@@ -102,7 +102,6 @@ async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DE
     """
     start = time.perf_counter()
     transport: asyncio.BaseTransport | None = None
-    writer = None
     session = None
     server_hostname = None if is_ip(endpoint.server_name) else endpoint.server_name
 
@@ -115,6 +114,7 @@ async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DE
                 transport, ssl_object = await _handshake(endpoint, context, server_hostname)
             else:
                 reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, limit=MAX_LINE)
+                transport = writer.transport
                 session = Session(reader, writer, endpoint.server_name, endpoint.port)
                 await negotiator(endpoint.protocol)(session)
                 session.stage = "the TLS handshake"
@@ -141,8 +141,6 @@ async def probe(endpoint: Endpoint, context: ssl.SSLContext, timeout: float = DE
         detail = " ".join(str(exc).split()) or "it could not be read"
         return result(f"the server's certificate could not be read: {detail}")
     finally:
-        if writer is not None:
-            transport = writer.transport
         if transport is not None:
             transport.abort()  # no close_notify round trip: we only wanted the handshake
 
