@@ -43,6 +43,15 @@ _ENDPOINT_COLUMNS = (Endpoint.id, WebDomain.name, Endpoint.host, Endpoint.port, 
                      Certificate.version, Endpoint.ca_bundle, Endpoint.protocol)
 
 
+def _endpoint_records(where: Expression | None = None) -> list[EndpointRecord]:
+    """Endpoints (all, or those ``where`` picks) with their web-domain and the certificate held for it, in one query."""
+    select = (Endpoint.select(*_ENDPOINT_COLUMNS).join(WebDomain)
+              .join(Certificate, JOIN.LEFT_OUTER, on=(WebDomain.certificate == Certificate.id)))
+    if where is not None:
+        select = select.where(where)
+    return [EndpointRecord(*row) for row in select.order_by(WebDomain.name, Endpoint.host, Endpoint.port).tuples()]
+
+
 class CheckStore:
     """The checker's view of a :class:`Store` (same database, same transactions)."""
 
@@ -166,7 +175,7 @@ class CheckStore:
             row, outcome = self._put_endpoint(*fields, ca_bundle, now, replace=False)
         if outcome != "added":
             raise InputError(f"{fields[0]} already has endpoint {format_address(fields[1], fields[2])}")
-        return self._endpoint_record(row)
+        return _endpoint_records(Endpoint.id == row.id)[0]
 
     def import_endpoints(self, specs: Iterable[EndpointSpec | BadLine], now: datetime) -> list[EndpointOutcome]:
         """Add or update every endpoint of a file in one transaction; each line gets an outcome.
@@ -229,10 +238,7 @@ class CheckStore:
 
     def endpoints(self) -> list[EndpointRecord]:
         """Every endpoint with its web-domain and what is held for it, in one query (not one more per held certificate)."""
-        select = (Endpoint.select(*_ENDPOINT_COLUMNS).join(WebDomain)
-                  .join(Certificate, JOIN.LEFT_OUTER, on=(WebDomain.certificate == Certificate.id))
-                  .order_by(WebDomain.name, Endpoint.host, Endpoint.port).tuples())
-        return [EndpointRecord(*row) for row in select]
+        return _endpoint_records()
 
     def save_probes(self, now: datetime, results: list[ProbeSave]) -> None:
         """A pass's probe results, in one transaction (one commit for 2,000 endpoints, not 2,000)."""
@@ -243,18 +249,6 @@ class CheckStore:
             self.store.db.cursor().executemany(
                 'UPDATE "endpoint" SET "last_probe_at" = ?, "last_error" = ?, "served_sha256" = ?, "served_not_after" = ?, '
                 '"served_chain_length" = ?, "drift" = ?, "trusted" = ?, "trust_reason" = ? WHERE "id" = ?', rows)
-
-    def _endpoint_record(self, row: Endpoint) -> EndpointRecord:
-        web = row.web_domain
-        cert = web.certificate if web.certificate_id else None
-        return EndpointRecord(
-            id=row.id, domain=web.name, host=row.host, port=row.port, sni=row.sni,
-            certificate_id=web.certificate_id, expected_sha256=cert.fingerprint_sha256 if cert else None,
-            last_probe_at=row.last_probe_at, last_error=row.last_error, served_sha256=row.served_sha256,
-            served_not_after=row.served_not_after, drift=row.drift, trusted=row.trusted, trust_reason=row.trust_reason,
-            lineage_id=cert.lineage_id if cert else None, version=cert.version if cert else None, ca_bundle=row.ca_bundle,
-            protocol=row.protocol,
-        )
 
     def held_version(self, sha256: str) -> tuple[int | None, int, datetime | None] | None:
         """(lineage, version, not_after) of a stored certificate by fingerprint, archived ones too."""
